@@ -1,0 +1,55 @@
+// Where the local infrastructure lives and which ports it uses. Every port can be moved with
+// an environment variable; the defaults are the brief's (the apps own 9090–9095).
+import { homedir } from "node:os";
+import { join, resolve } from "node:path";
+
+export const REPO_ROOT = resolve(import.meta.dir, "..", "..");
+
+/** Data dirs, logs and pid files: one ignored folder inside the checkout. */
+export const STATE_DIR = process.env.OBS_STATE_DIR ?? join(REPO_ROOT, ".local");
+
+/** Downloaded jars and built binaries, outside the repo so a fresh clone reuses them. */
+export const CACHE_DIR =
+  process.env.OBS_CACHE_DIR ??
+  join(process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "observable-services");
+
+export const CACHE_BIN = join(CACHE_DIR, "bin");
+
+export const VERSIONS = {
+  kafka: "4.1.2",
+  /** Go module version of Jaeger v2.13.0; see infra/local/jaeger/go.mod for why not a commit. */
+  jaeger: "v1.76.0",
+  grpcurl: "v1.9.4",
+  ghz: "v0.121.0",
+} as const;
+
+function port(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1 || value > 65535) {
+    throw new Error(`${name}=${raw} is not a TCP port`);
+  }
+  return value;
+}
+
+export const PORTS = {
+  kafka: port("KAFKA_PORT", 19092),
+  kafkaController: port("KAFKA_CONTROLLER_PORT", 19093),
+  postgres: port("POSTGRES_PORT", 55432),
+  jaegerQuery: port("JAEGER_QUERY_PORT", 16686),
+  jaegerQueryGrpc: port("JAEGER_QUERY_GRPC_PORT", 16685),
+  otlpGrpc: port("OTLP_GRPC_PORT", 4317),
+  otlpHttp: port("OTLP_HTTP_PORT", 4318),
+  prometheus: port("PROMETHEUS_PORT", 9099),
+} as const;
+
+/** Addresses the apps and tests use to reach the local infrastructure. */
+export const ENDPOINTS = {
+  kafkaBrokers: `127.0.0.1:${PORTS.kafka}`,
+  postgresUrl: (database = "postgres") =>
+    `postgres://postgres@127.0.0.1:${PORTS.postgres}/${database}`,
+  otlpHttp: `http://127.0.0.1:${PORTS.otlpHttp}`,
+  jaegerQuery: `http://127.0.0.1:${PORTS.jaegerQuery}`,
+  prometheus: `http://127.0.0.1:${PORTS.prometheus}`,
+} as const;

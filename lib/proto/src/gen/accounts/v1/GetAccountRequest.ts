@@ -1,0 +1,9 @@
+// Original file: /work/main/proto/accounts/v1/accounts.proto
+
+export interface GetAccountRequest__Input {
+  account_id?: string;
+}
+
+export interface GetAccountRequest {
+  account_id: string;
+}

@@ -1,0 +1,9 @@
+// Original file: /work/main/proto/ledger/v1/ledger.proto
+
+export interface GetEntryRequest__Input {
+  entry_id?: string;
+}
+
+export interface GetEntryRequest {
+  entry_id: string;
+}

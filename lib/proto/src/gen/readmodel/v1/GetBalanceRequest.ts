@@ -1,0 +1,9 @@
+// Original file: /work/main/proto/readmodel/v1/readmodel.proto
+
+export interface GetBalanceRequest__Input {
+  account_id?: string;
+}
+
+export interface GetBalanceRequest {
+  account_id: string;
+}

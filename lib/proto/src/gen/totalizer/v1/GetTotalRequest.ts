@@ -1,0 +1,5 @@
+// Original file: /work/main/proto/totalizer/v1/totalizer.proto
+
+export interface GetTotalRequest__Input {}
+
+export interface GetTotalRequest {}
