@@ -1,0 +1,2 @@
+export { type MigrateOptions, migrateApp } from "./migrate.ts";
+export { databaseUrlFor, LOCAL_POSTGRES_PORT, localDatabaseUrl } from "./url.ts";

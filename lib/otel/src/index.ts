@@ -1,0 +1,54 @@
+export { errorType } from "./error-type.ts";
+export {
+  type ClientInterceptorOptions,
+  createClientInterceptor,
+} from "./grpc/client-interceptor.ts";
+export type { GrpcInstrumentationOptions } from "./grpc/instruments.ts";
+export {
+  ATTR_RPC_GRPC_STATUS_CODE,
+  ATTR_RPC_METHOD,
+  ATTR_RPC_SERVICE,
+  ATTR_RPC_SYSTEM,
+  METRIC_RPC_CLIENT_CALL_DURATION,
+  METRIC_RPC_SERVER_CALL_DURATION,
+  RPC_DURATION_BUCKETS_SECONDS,
+  SERVER_ERROR_CODES,
+} from "./grpc/semconv.ts";
+export { instrumentServer, type ServerInstrumentationOptions, wrapService } from "./grpc/server.ts";
+export { parseFullMethod } from "./grpc/utils.ts";
+export {
+  createKafkaMetrics,
+  KAFKA_DELIVERY_LATENCY_BUCKETS_MS,
+  type KafkaMetrics,
+  type PartitionLag,
+  type PartitionOffset,
+} from "./kafka/metrics.ts";
+export {
+  extractTraceContext,
+  injectTraceHeaders,
+  type KafkaHeaders,
+  type KafkaHeaderValue,
+  kafkaHeaderGetter,
+  kafkaHeaderSetter,
+  PRODUCED_AT_HEADER,
+  readHeader,
+  readProducedAt,
+  stampProducedAt,
+} from "./kafka/propagation.ts";
+export {
+  type ConsumerSpanOptions,
+  type KafkaKey,
+  type KafkaOffset,
+  type MessagingSpan,
+  type ProducerSpan,
+  type ProducerSpanOptions,
+  startConsumerSpan,
+  startProducerSpan,
+  withConsumerSpan,
+  withProducerSpan,
+} from "./kafka/spans.ts";
+export { type CreateLoggerOptions, createLogger, type Logger } from "./logger.ts";
+export { type MetricsPayload, PROMETHEUS_CONTENT_TYPE, PROMETHEUS_VIEWS } from "./prometheus.ts";
+export { buildResource, type ResourceOptions } from "./resource.ts";
+export { type ShutdownOnSignalsOptions, shutdownOnSignals } from "./shutdown.ts";
+export { startTelemetry, type Telemetry, type TelemetryOptions } from "./telemetry.ts";

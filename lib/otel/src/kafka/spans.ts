@@ -1,0 +1,171 @@
+import {
+  type Attributes,
+  type Context,
+  context,
+  type Link,
+  type Span,
+  SpanKind,
+  SpanStatusCode,
+  type TracerProvider,
+  trace,
+} from "@opentelemetry/api";
+import { ATTR_ERROR_TYPE } from "@opentelemetry/semantic-conventions";
+import { errorMessage, errorType } from "../error-type.ts";
+import { scopeTracer } from "../scope.ts";
+import { extractTraceContext, injectTraceHeaders, type KafkaHeaders } from "./propagation.ts";
+
+/*
+ * Messaging attribute names pinned here rather than imported from the incubating entry of
+ * @opentelemetry/semantic-conventions, which already marks `messaging.system` and
+ * `messaging.kafka.offset` deprecated and may drop them in a minor release.
+ */
+export const ATTR_MESSAGING_SYSTEM = "messaging.system";
+export const ATTR_MESSAGING_OPERATION_NAME = "messaging.operation.name";
+export const ATTR_MESSAGING_OPERATION_TYPE = "messaging.operation.type";
+export const ATTR_MESSAGING_DESTINATION_NAME = "messaging.destination.name";
+export const ATTR_MESSAGING_DESTINATION_PARTITION_ID = "messaging.destination.partition.id";
+export const ATTR_MESSAGING_KAFKA_OFFSET = "messaging.kafka.offset";
+export const ATTR_MESSAGING_CONSUMER_GROUP_NAME = "messaging.consumer.group.name";
+export const ATTR_MESSAGING_KAFKA_MESSAGE_KEY = "messaging.kafka.message.key";
+
+export type KafkaKey = string | Uint8Array | null | undefined;
+export type KafkaOffset = number | bigint | string;
+
+export interface MessagingSpan {
+  span: Span;
+  /** The context with `span` active: run the send or the handler inside it. */
+  context: Context;
+  /** Ends the span; with an error, records it and sets `error.type` and status ERROR. */
+  end(error?: unknown): void;
+}
+
+export interface ProducerSpan extends MessagingSpan {
+  /** `traceparent` (and `tracestate`/`baggage`) of this span: add them to the message. */
+  headers: Record<string, string>;
+}
+
+export interface ProducerSpanOptions {
+  key?: KafkaKey;
+  /** Only when the producer picks the partition itself; otherwise the broker decides. */
+  partition?: number;
+  /** Defaults to the active context, so a send inside a request joins its trace. */
+  parent?: Context;
+  tracerProvider?: TracerProvider;
+}
+
+export interface ConsumerSpanOptions {
+  partition: number;
+  offset: KafkaOffset;
+  group: string;
+  key?: KafkaKey;
+  tracerProvider?: TracerProvider;
+}
+
+const decoder = new TextDecoder();
+
+function baseAttributes(topic: string, operation: "send" | "process", key: KafkaKey): Attributes {
+  const attributes: Attributes = {
+    [ATTR_MESSAGING_SYSTEM]: "kafka",
+    [ATTR_MESSAGING_OPERATION_NAME]: operation,
+    [ATTR_MESSAGING_OPERATION_TYPE]: operation,
+    [ATTR_MESSAGING_DESTINATION_NAME]: topic,
+  };
+  if (key !== null && key !== undefined) {
+    attributes[ATTR_MESSAGING_KAFKA_MESSAGE_KEY] =
+      typeof key === "string" ? key : decoder.decode(key);
+  }
+  return attributes;
+}
+
+function messagingSpan(span: Span, parent: Context): MessagingSpan {
+  let ended = false;
+  return {
+    span,
+    context: trace.setSpan(parent, span),
+    end(error?: unknown) {
+      if (ended) return;
+      ended = true;
+      if (error !== undefined) {
+        span.recordException(error instanceof Error ? error : errorMessage(error));
+        span.setAttribute(ATTR_ERROR_TYPE, errorType(error));
+        span.setStatus({ code: SpanStatusCode.ERROR, message: errorMessage(error) });
+      }
+      span.end();
+    },
+  };
+}
+
+/** PRODUCER span `send <topic>`, plus the headers that carry it to the consumer. */
+export function startProducerSpan(topic: string, options: ProducerSpanOptions = {}): ProducerSpan {
+  const parent = options.parent ?? context.active();
+  const attributes = baseAttributes(topic, "send", options.key);
+  if (options.partition !== undefined) {
+    attributes[ATTR_MESSAGING_DESTINATION_PARTITION_ID] = String(options.partition);
+  }
+  const span = scopeTracer(options.tracerProvider).startSpan(
+    `send ${topic}`,
+    { kind: SpanKind.PRODUCER, attributes },
+    parent,
+  );
+  const result = messagingSpan(span, parent);
+  return { ...result, headers: injectTraceHeaders<Record<string, string>>({}, result.context) };
+}
+
+/**
+ * CONSUMER span `process <topic>` for handling one message. Its parent is the producer's
+ * span, so Jaeger shows one connected trace, and it also links to it, which is what the
+ * messaging semconv asks of consumers (and what survives if a tool ignores the parent).
+ * Without trace headers it starts a new trace.
+ */
+export function startConsumerSpan(
+  topic: string,
+  headers: KafkaHeaders | undefined,
+  options: ConsumerSpanOptions,
+): MessagingSpan {
+  const parent = extractTraceContext(headers);
+  const producer = trace.getSpanContext(parent);
+  const links: Link[] =
+    producer && trace.isSpanContextValid(producer) ? [{ context: producer }] : [];
+  const attributes = baseAttributes(topic, "process", options.key);
+  attributes[ATTR_MESSAGING_DESTINATION_PARTITION_ID] = String(options.partition);
+  attributes[ATTR_MESSAGING_KAFKA_OFFSET] = Number(options.offset);
+  attributes[ATTR_MESSAGING_CONSUMER_GROUP_NAME] = options.group;
+  const span = scopeTracer(options.tracerProvider).startSpan(
+    `process ${topic}`,
+    { kind: SpanKind.CONSUMER, attributes, links },
+    parent,
+  );
+  return messagingSpan(span, parent);
+}
+
+/** Runs `send` inside a producer span and ends it, recording a thrown error. */
+export async function withProducerSpan<T>(
+  topic: string,
+  options: ProducerSpanOptions,
+  send: (producer: ProducerSpan) => T | Promise<T>,
+): Promise<T> {
+  const producer = startProducerSpan(topic, options);
+  return runIn(producer, () => send(producer));
+}
+
+/** Runs `handle` inside a consumer span and ends it, recording a thrown error. */
+export async function withConsumerSpan<T>(
+  topic: string,
+  headers: KafkaHeaders | undefined,
+  options: ConsumerSpanOptions,
+  handle: (consumer: MessagingSpan) => T | Promise<T>,
+): Promise<T> {
+  const consumer = startConsumerSpan(topic, headers, options);
+  return runIn(consumer, () => handle(consumer));
+}
+
+async function runIn<T>(target: MessagingSpan, fn: () => T | Promise<T>): Promise<T> {
+  try {
+    const result = await context.with(target.context, fn);
+    target.end();
+    return result;
+  } catch (error) {
+    target.end(error);
+    throw error;
+  }
+}

@@ -1,0 +1,56 @@
+import { PrometheusExporter, PrometheusSerializer } from "@opentelemetry/exporter-prometheus";
+import type { ViewOptions } from "@opentelemetry/sdk-metrics";
+import {
+  METRIC_RPC_CLIENT_CALL_DURATION,
+  METRIC_RPC_SERVER_CALL_DURATION,
+} from "./grpc/semconv.ts";
+
+/** Prometheus text exposition format 0.0.4, what every Prometheus version scrapes. */
+export const PROMETHEUS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+
+export interface MetricsPayload {
+  contentType: string;
+  body: string;
+}
+
+/*
+ * Why @opentelemetry/exporter-prometheus and not prom-client: the RPC histograms are OTel
+ * instruments, and one registry keeps one set of names and one scrape. The exporter (0.301)
+ * only replaces invalid characters with `_` and appends `_total` to monotonic sums; it adds
+ * no unit suffix. So instruments whose semconv name lacks the unit get it through a view,
+ * and everything else is named to come out exactly as the dashboards expect.
+ */
+export const PROMETHEUS_VIEWS: ViewOptions[] = [
+  {
+    instrumentName: METRIC_RPC_SERVER_CALL_DURATION,
+    name: "rpc_server_call_duration_seconds",
+  },
+  {
+    instrumentName: METRIC_RPC_CLIENT_CALL_DURATION,
+    name: "rpc_client_call_duration_seconds",
+  },
+];
+
+export interface PrometheusPull {
+  /** Register with the MeterProvider. */
+  reader: PrometheusExporter;
+  render(): Promise<MetricsPayload>;
+}
+
+/**
+ * A pull reader whose text is served by the app's own HTTP server: `preventServerStart`
+ * keeps the exporter from opening its own port (9464), which the apps' port plan has no
+ * room for.
+ */
+export function createPrometheusPull(): PrometheusPull {
+  const reader = new PrometheusExporter({ preventServerStart: true });
+  // Scope labels (otel_scope_name=...) on every series would only add noise to PromQL.
+  const serializer = new PrometheusSerializer(undefined, false, undefined, false, true);
+  return {
+    reader,
+    async render() {
+      const { resourceMetrics } = await reader.collect();
+      return { contentType: PROMETHEUS_CONTENT_TYPE, body: serializer.serialize(resourceMetrics) };
+    },
+  };
+}

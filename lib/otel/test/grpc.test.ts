@@ -1,0 +1,362 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
+import * as grpc from "@grpc/grpc-js";
+import { context, propagation, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
+import type { ReadableSpan } from "@opentelemetry/sdk-trace";
+import {
+  createClientInterceptor,
+  instrumentServer,
+  RPC_DURATION_BUCKETS_SECONDS,
+  wrapService,
+} from "../src/index.ts";
+import {
+  adderProto,
+  bindServer,
+  EchoClient,
+  echoDefinition,
+  spanNamed,
+  startTestTelemetry,
+  type TestTelemetry,
+} from "./helpers.ts";
+
+/** As the server sees it: unset `optional` fields arrive as null. */
+type AddReq = { a?: string | null; b?: string | null };
+type AddInput = { a?: string; b?: string };
+type AdderClient = InstanceType<ReturnType<typeof adderProto>["grpc"]["adder"]["v1"]["Adder"]>;
+type EchoClientType = grpc.Client & {
+  Count(request: { n: number; fail?: boolean }): grpc.ClientReadableStream<{ i: number }>;
+  Chat(): grpc.ClientDuplexStream<{ text: string }, { text: string }>;
+};
+
+let t: TestTelemetry;
+let server: grpc.Server;
+let port = 0;
+let adder: AdderClient;
+let echo: EchoClientType;
+/** What the last handler saw, to check it ran inside the server span. */
+const seen: { activeSpanId?: string; traceparent?: string; baggage?: string } = {};
+
+function add(request: AddInput, client: AdderClient = adder): Promise<{ sum: string }> {
+  return new Promise((resolve, reject) =>
+    client.Add(request, (error, response) =>
+      error ? reject(error) : resolve(response as { sum: string }),
+    ),
+  );
+}
+
+function addStream(requests: AddInput[]): Promise<{ count: string; total: string }> {
+  return new Promise((resolve, reject) => {
+    const call = adder.AddStream((error, response) =>
+      error ? reject(error) : resolve(response as { count: string; total: string }),
+    );
+    for (const request of requests) call.write(request);
+    call.end();
+  });
+}
+
+beforeAll(async () => {
+  t = startTestTelemetry();
+  const { grpc: proto } = adderProto();
+
+  const adderImpl = {
+    // async on purpose: rejections must become a status, not a hung call.
+    async Add(
+      call: grpc.ServerUnaryCall<AddReq, unknown>,
+      callback: grpc.sendUnaryData<{ sum: string }>,
+    ) {
+      seen.activeSpanId = trace.getActiveSpan()?.spanContext().spanId;
+      seen.traceparent = String(call.metadata.get("traceparent")[0] ?? "");
+      seen.baggage = propagation.getActiveBaggage()?.getEntry("tenant")?.value;
+      const { a, b } = call.request;
+      if (a == null || b == null) {
+        callback({ code: grpc.status.INVALID_ARGUMENT, details: "a and b are required" });
+        return;
+      }
+      if (a === "666") throw new Error("boom: secret internals");
+      if (a === "100") {
+        // A nested outbound call from inside the handler must become a child of it.
+        await add({ a: "1", b: "2" });
+      }
+      callback(null, { sum: String(Number(a) + Number(b)) });
+    },
+    AddStream(
+      call: grpc.ServerReadableStream<AddReq, unknown>,
+      callback: grpc.sendUnaryData<{ count: string; total: string }>,
+    ) {
+      let count = 0;
+      let total = 0;
+      call.on("data", (r: AddReq) => {
+        count += 1;
+        total += Number(r.a) + Number(r.b);
+      });
+      call.on("end", () => callback(null, { count: String(count), total: String(total) }));
+    },
+  };
+  const echoImpl = {
+    Count(call: grpc.ServerWritableStream<{ n: number; fail?: boolean }, { i: number }>) {
+      seen.activeSpanId = trace.getActiveSpan()?.spanContext().spanId;
+      for (let i = 0; i < call.request.n; i++) call.write({ i });
+      if (call.request.fail) {
+        call.emit("error", { code: grpc.status.RESOURCE_EXHAUSTED, details: "too many" });
+        return;
+      }
+      call.end();
+    },
+    Chat(call: grpc.ServerDuplexStream<{ text: string }, { text: string }>) {
+      call.on("data", (m: { text: string }) => call.write({ text: m.text.toUpperCase() }));
+      call.on("end", () => call.end());
+    },
+  };
+
+  server = new grpc.Server();
+  server.addService(
+    proto.adder.v1.Adder.service,
+    wrapService(proto.adder.v1.Adder.service, adderImpl),
+  );
+  instrumentServer(server).addService(echoDefinition, echoImpl);
+  port = await bindServer(server);
+
+  const target = `127.0.0.1:${port}`;
+  const interceptors = [createClientInterceptor({ target })];
+  adder = new proto.adder.v1.Adder(target, grpc.credentials.createInsecure(), { interceptors });
+  echo = new EchoClient(target, grpc.credentials.createInsecure(), {
+    interceptors,
+  }) as unknown as EchoClientType;
+});
+
+afterAll(async () => {
+  adder?.close();
+  echo?.close();
+  server?.forceShutdown();
+  await t.telemetry.shutdown();
+});
+
+beforeEach(() => {
+  t.exporter.reset();
+  delete seen.activeSpanId;
+  delete seen.traceparent;
+  delete seen.baggage;
+});
+
+/** Server spans end when the status is sent, which can be just after the client sees it. */
+async function spans(expected: number): Promise<ReadableSpan[]> {
+  for (let i = 0; i < 100 && t.exporter.getFinishedSpans().length < expected; i++) {
+    await Bun.sleep(5);
+  }
+  return t.exporter.getFinishedSpans();
+}
+
+function expectChild(child: ReadableSpan, parent: ReadableSpan) {
+  expect(child.spanContext().traceId).toBe(parent.spanContext().traceId);
+  expect(child.parentSpanContext?.spanId).toBe(parent.spanContext().spanId);
+}
+
+describe("unary", () => {
+  test("client and server spans, linked through metadata", async () => {
+    const tracer = trace.getTracer("test");
+    const root = tracer.startSpan("root");
+    const ctx = propagation.setBaggage(
+      trace.setSpan(context.active(), root),
+      propagation.createBaggage({ tenant: { value: "acme" } }),
+    );
+    const response = await context.with(ctx, () => add({ a: "2", b: "3" }));
+    root.end();
+    expect(response.sum).toBe("5");
+
+    const all = await spans(3);
+    const client = spanNamed(all, "adder.v1.Adder/Add", SpanKind.CLIENT);
+    const srv = spanNamed(all, "adder.v1.Adder/Add", SpanKind.SERVER);
+    expectChild(client, spanNamed(all, "root"));
+    expectChild(srv, client);
+
+    // The handler ran inside the server span, and saw the client's traceparent and baggage.
+    expect(seen.activeSpanId).toBe(srv.spanContext().spanId);
+    expect(seen.traceparent).toBe(
+      `00-${client.spanContext().traceId}-${client.spanContext().spanId}-01`,
+    );
+    expect(seen.baggage).toBe("acme");
+
+    expect(client.attributes).toMatchObject({
+      "rpc.system": "grpc",
+      "rpc.service": "adder.v1.Adder",
+      "rpc.method": "Add",
+      "rpc.grpc.status_code": 0,
+      "server.address": "127.0.0.1",
+      "server.port": port,
+      "network.peer.address": "127.0.0.1",
+    });
+    expect(srv.attributes).toMatchObject({
+      "rpc.system": "grpc",
+      "rpc.service": "adder.v1.Adder",
+      "rpc.method": "Add",
+      "rpc.grpc.status_code": 0,
+      "network.peer.address": "127.0.0.1",
+    });
+    expect(typeof srv.attributes["network.peer.port"]).toBe("number");
+    expect(client.status.code).toBe(SpanStatusCode.UNSET);
+    expect(srv.status.code).toBe(SpanStatusCode.UNSET);
+    expect(client.attributes["error.type"]).toBeUndefined();
+  });
+
+  test("without an active span the client span is a root", async () => {
+    await add({ a: "1", b: "1" });
+    const all = await spans(2);
+    const client = spanNamed(all, "adder.v1.Adder/Add", SpanKind.CLIENT);
+    expect(client.parentSpanContext).toBeUndefined();
+  });
+
+  test("a call made inside a handler is a child of the server span", async () => {
+    expect((await add({ a: "100", b: "1" })).sum).toBe("101");
+    const all = await spans(4);
+    const clients = all.filter((s) => s.kind === SpanKind.CLIENT);
+    const servers = all.filter((s) => s.kind === SpanKind.SERVER);
+    expect(clients).toHaveLength(2);
+    expect(servers).toHaveLength(2);
+    const outerClient = clients.find((s) => s.parentSpanContext === undefined);
+    if (!outerClient) throw new Error("no root client span");
+    const outerServer = servers.find(
+      (s) => s.parentSpanContext?.spanId === outerClient.spanContext().spanId,
+    );
+    if (!outerServer) throw new Error("no outer server span");
+    const innerClient = clients.find((s) => s !== outerClient);
+    const innerServer = servers.find((s) => s !== outerServer);
+    if (!innerClient || !innerServer) throw new Error("missing inner spans");
+    expectChild(innerClient, outerServer);
+    expectChild(innerServer, innerClient);
+  });
+
+  test("INVALID_ARGUMENT: client span is an error, server span is not", async () => {
+    const error = (await add({ a: "1" }).catch((e: unknown) => e)) as grpc.ServiceError;
+    expect(error.code).toBe(grpc.status.INVALID_ARGUMENT);
+
+    const all = await spans(2);
+    const client = spanNamed(all, "adder.v1.Adder/Add", SpanKind.CLIENT);
+    const srv = spanNamed(all, "adder.v1.Adder/Add", SpanKind.SERVER);
+    expect(client.attributes["rpc.grpc.status_code"]).toBe(3);
+    expect(client.attributes["error.type"]).toBe("INVALID_ARGUMENT");
+    expect(client.status).toEqual({ code: SpanStatusCode.ERROR, message: "a and b are required" });
+    expect(srv.attributes["rpc.grpc.status_code"]).toBe(3);
+    expect(srv.attributes["error.type"]).toBeUndefined();
+    expect(srv.status.code).toBe(SpanStatusCode.UNSET);
+  });
+
+  test("a rejected async handler answers UNKNOWN without leaking its message", async () => {
+    const error = (await add({ a: "666", b: "1" }).catch((e: unknown) => e)) as grpc.ServiceError;
+    expect(error.code).toBe(grpc.status.UNKNOWN);
+    expect(error.details).toBe("Unknown error");
+
+    const all = await spans(2);
+    const client = spanNamed(all, "adder.v1.Adder/Add", SpanKind.CLIENT);
+    const srv = spanNamed(all, "adder.v1.Adder/Add", SpanKind.SERVER);
+    expect(srv.attributes["rpc.grpc.status_code"]).toBe(2);
+    expect(srv.attributes["error.type"]).toBe("UNKNOWN");
+    expect(srv.status).toEqual({ code: SpanStatusCode.ERROR, message: "boom: secret internals" });
+    const exception = srv.events.find((e) => e.name === "exception");
+    expect(exception?.attributes?.["exception.message"]).toBe("boom: secret internals");
+    expect(client.attributes["error.type"]).toBe("UNKNOWN");
+    expect(client.status.code).toBe(SpanStatusCode.ERROR);
+  });
+});
+
+describe("streaming", () => {
+  test("client streaming", async () => {
+    const response = await addStream([
+      { a: "1", b: "2" },
+      { a: "3", b: "4" },
+    ]);
+    expect(response).toEqual({ count: "2", total: "10" });
+    const all = await spans(2);
+    const client = spanNamed(all, "adder.v1.Adder/AddStream", SpanKind.CLIENT);
+    const srv = spanNamed(all, "adder.v1.Adder/AddStream", SpanKind.SERVER);
+    expectChild(srv, client);
+    expect(client.attributes["rpc.method"]).toBe("AddStream");
+    expect(srv.attributes["rpc.grpc.status_code"]).toBe(0);
+    expect(client.attributes["rpc.grpc.status_code"]).toBe(0);
+  });
+
+  test("server streaming, success and error", async () => {
+    const received = await new Promise<number[]>((resolve, reject) => {
+      const items: number[] = [];
+      const call = echo.Count({ n: 3 });
+      call.on("data", (m: { i: number }) => items.push(m.i));
+      call.on("error", reject);
+      call.on("end", () => resolve(items));
+    });
+    expect(received).toEqual([0, 1, 2]);
+    let all = await spans(2);
+    let client = spanNamed(all, "test.v1.Echo/Count", SpanKind.CLIENT);
+    let srv = spanNamed(all, "test.v1.Echo/Count", SpanKind.SERVER);
+    expectChild(srv, client);
+    expect(seen.activeSpanId).toBe(srv.spanContext().spanId);
+    expect(srv.attributes["rpc.grpc.status_code"]).toBe(0);
+    expect(client.attributes["rpc.grpc.status_code"]).toBe(0);
+
+    t.exporter.reset();
+    const code = await new Promise<number>((resolve) => {
+      const call = echo.Count({ n: 1, fail: true });
+      call.on("data", () => {});
+      call.on("error", (e: grpc.ServiceError) => resolve(e.code));
+    });
+    expect(code).toBe(grpc.status.RESOURCE_EXHAUSTED);
+    all = await spans(2);
+    client = spanNamed(all, "test.v1.Echo/Count", SpanKind.CLIENT);
+    srv = spanNamed(all, "test.v1.Echo/Count", SpanKind.SERVER);
+    expect(srv.attributes["rpc.grpc.status_code"]).toBe(grpc.status.RESOURCE_EXHAUSTED);
+    expect(srv.status.code).toBe(SpanStatusCode.UNSET);
+    expect(client.attributes["error.type"]).toBe("RESOURCE_EXHAUSTED");
+    expect(client.status.code).toBe(SpanStatusCode.ERROR);
+  });
+
+  test("bidi streaming", async () => {
+    const replies = await new Promise<string[]>((resolve, reject) => {
+      const items: string[] = [];
+      const call = echo.Chat();
+      call.on("data", (m: { text: string }) => items.push(m.text));
+      call.on("error", reject);
+      call.on("end", () => resolve(items));
+      call.write({ text: "a" });
+      call.write({ text: "b" });
+      call.end();
+    });
+    expect(replies).toEqual(["A", "B"]);
+    const all = await spans(2);
+    const client = spanNamed(all, "test.v1.Echo/Chat", SpanKind.CLIENT);
+    const srv = spanNamed(all, "test.v1.Echo/Chat", SpanKind.SERVER);
+    expectChild(srv, client);
+    expect(srv.attributes["rpc.service"]).toBe("test.v1.Echo");
+    expect(srv.attributes["rpc.grpc.status_code"]).toBe(0);
+  });
+});
+
+describe("rpc duration metrics", () => {
+  test("histograms in seconds with semconv buckets and labels", async () => {
+    await add({ a: "1", b: "2" });
+    await add({ a: "1" }).catch(() => {});
+    await spans(4);
+    const { body, contentType } = await t.telemetry.renderMetrics();
+    expect(contentType).toStartWith("text/plain; version=0.0.4");
+    expect(body).toContain("# TYPE rpc_server_call_duration_seconds histogram");
+    expect(body).toContain("# TYPE rpc_client_call_duration_seconds histogram");
+    expect(body).not.toContain("rpc_server_call_duration{");
+
+    const labels = 'rpc_system="grpc",rpc_service="adder.v1.Adder",rpc_method="Add"';
+    expect(body).toMatch(
+      new RegExp(
+        `rpc_client_call_duration_seconds_count\\{${labels},rpc_grpc_status_code="3"\\} [1-9]`,
+      ),
+    );
+    expect(body).toMatch(
+      new RegExp(
+        `rpc_server_call_duration_seconds_count\\{${labels},rpc_grpc_status_code="0"\\} [1-9]`,
+      ),
+    );
+    const buckets = [
+      ...body.matchAll(
+        new RegExp(
+          `rpc_server_call_duration_seconds_bucket\\{${labels},rpc_grpc_status_code="0",le="([^"]+)"\\}`,
+          "g",
+        ),
+      ),
+    ].map((m) => m[1]);
+    expect(buckets).toEqual([...RPC_DURATION_BUCKETS_SECONDS.map(String), "+Inf"]);
+  });
+});

@@ -1,0 +1,37 @@
+import { APPS, type AppName } from "./apps.ts";
+
+export interface AppConfig {
+  name: AppName;
+  version: string;
+  grpcPort: number;
+  httpPort: number;
+  /** Interface the servers bind; loopback unless told otherwise. */
+  host: string;
+  kafkaBrokers: string[];
+  databaseUrl: string | undefined;
+}
+
+function portFrom(env: Record<string, string | undefined>, key: string, fallback: number): number {
+  const raw = env[key];
+  if (raw === undefined || raw === "") return fallback;
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`${key}=${raw} is not a port`);
+  return port;
+}
+
+/**
+ * An app's configuration from the environment: GRPC_PORT / HTTP_PORT (the app's defaults
+ * otherwise), HOST, KAFKA_BROKERS (comma-separated), DATABASE_URL.
+ */
+export function loadConfig(name: AppName, env: Record<string, string | undefined> = process.env): AppConfig {
+  const spec = APPS[name];
+  return {
+    name,
+    version: env.SERVICE_VERSION ?? "0.1.0",
+    grpcPort: portFrom(env, "GRPC_PORT", spec.grpcPort),
+    httpPort: portFrom(env, "HTTP_PORT", spec.httpPort),
+    host: env.HOST ?? "127.0.0.1",
+    kafkaBrokers: (env.KAFKA_BROKERS ?? "127.0.0.1:19092").split(",").map((b) => b.trim()).filter(Boolean),
+    databaseUrl: env.DATABASE_URL,
+  };
+}

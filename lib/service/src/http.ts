@@ -1,0 +1,58 @@
+// Every app's HTTP port: /healthz (process up), /readyz (dependencies reachable), /metrics
+// (Prometheus text), plus the app's own REST routes. Errors are JSON with a 4xx/5xx status.
+import { Hono } from "hono";
+
+export type ReadinessCheck = () => Promise<void>;
+
+export interface HttpServerOptions {
+  port: number;
+  host?: string;
+  /** Prometheus exposition: content type and body. */
+  metrics: () => Promise<{ contentType: string; body: string }>;
+  /** Named checks for /readyz; each throws when its dependency is unreachable. */
+  readiness?: Record<string, ReadinessCheck>;
+  /** The app's REST routes, mounted at the root. */
+  routes?: Hono;
+}
+
+export interface HttpServer {
+  port: number;
+  stop(): Promise<void>;
+}
+
+export function buildHttpApp(options: Omit<HttpServerOptions, "port" | "host">): Hono {
+  const app = new Hono();
+  app.get("/healthz", (c) => c.json({ status: "ok" }));
+  app.get("/readyz", async (c) => {
+    const checks = Object.entries(options.readiness ?? {});
+    const results = await Promise.all(
+      checks.map(async ([name, check]) => {
+        try {
+          await check();
+          return [name, "ok"] as const;
+        } catch (error) {
+          return [name, (error as Error).message || "unreachable"] as const;
+        }
+      }),
+    );
+    const ready = results.every(([, result]) => result === "ok");
+    return c.json({ status: ready ? "ready" : "not ready", checks: Object.fromEntries(results) }, ready ? 200 : 503);
+  });
+  app.get("/metrics", async (c) => {
+    const { contentType, body } = await options.metrics();
+    return c.body(body, 200, { "content-type": contentType });
+  });
+  if (options.routes) app.route("/", options.routes);
+  app.notFound((c) => c.json({ error: "not found", path: c.req.path }, 404));
+  app.onError((error, c) => c.json({ error: "internal error", message: error.message }, 500));
+  return app;
+}
+
+export function startHttpServer(options: HttpServerOptions): HttpServer {
+  const app = buildHttpApp(options);
+  const server = Bun.serve({ port: options.port, hostname: options.host ?? "127.0.0.1", fetch: app.fetch });
+  return {
+    port: server.port ?? options.port,
+    stop: () => server.stop(),
+  };
+}

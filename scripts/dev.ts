@@ -1,0 +1,63 @@
+// bun run dev: the whole system on one machine. Brings up the infrastructure (unless the
+// environment points elsewhere), applies migrations, starts the six apps with prefixed logs,
+// and on Ctrl-C stops every app and every piece of infrastructure it started.
+import { join } from "node:path";
+import { down, ENDPOINTS, up, wantedServices } from "../infra/local/infra.ts";
+import { InfraError } from "../infra/local/errors.ts";
+import { databaseUrlFor } from "../lib/db/src/index.ts";
+import { APP_NAMES, APPS, type AppName } from "../lib/service/src/apps.ts";
+import { migrateAll } from "./migrate.ts";
+import { type AppProcess, startApp, stopApps } from "./app-process.ts";
+
+const repo = join(import.meta.dir, "..");
+const only = process.argv.slice(2).filter((a): a is AppName => (APP_NAMES as string[]).includes(a));
+const apps = only.length > 0 ? only : APP_NAMES;
+
+function appEnv(name: AppName): Record<string, string> {
+  const env = process.env;
+  return {
+    KAFKA_BROKERS: env.KAFKA_BROKERS || ENDPOINTS.kafkaBrokers,
+    DATABASE_URL: databaseUrlFor(name),
+    OTEL_EXPORTER_OTLP_ENDPOINT: env.OTEL_EXPORTER_OTLP_ENDPOINT || ENDPOINTS.otlpHttp,
+    GRPC_PORT: String(APPS[name].grpcPort),
+    HTTP_PORT: String(APPS[name].httpPort),
+  };
+}
+
+let startedInfra: Awaited<ReturnType<typeof up>> = [];
+let running: AppProcess[] = [];
+let stopping = false;
+
+async function stopAll(code: number): Promise<never> {
+  if (!stopping) {
+    stopping = true;
+    console.log("\ndev: stopping apps");
+    await stopApps(running);
+    if (startedInfra.length > 0) {
+      console.log(`dev: stopping infrastructure this run started (${startedInfra.join(", ")})`);
+      await down(startedInfra);
+    }
+  }
+  process.exit(code);
+}
+
+process.on("SIGINT", () => void stopAll(0));
+process.on("SIGTERM", () => void stopAll(0));
+
+try {
+  startedInfra = await up(wantedServices());
+  await migrateAll();
+} catch (error) {
+  console.error(`dev: ${error instanceof InfraError ? error.message : (error as Error).stack}`);
+  await stopAll(1);
+}
+
+running = apps.map((name) => startApp(name, { cwd: repo, env: appEnv(name) }));
+
+console.log(`
+dev: ${apps.length} apps starting. Ctrl-C stops everything this command started.
+  gRPC       grpcurl -plaintext localhost:${APPS.adder.grpcPort} list
+  metrics    curl localhost:${APPS.adder.httpPort}/metrics   (apps: ${apps.map((a) => APPS[a].httpPort).join(", ")})
+  traces     ${ENDPOINTS.jaegerQuery}/api/traces?service=adder
+  prometheus ${ENDPOINTS.prometheus}/targets
+`);

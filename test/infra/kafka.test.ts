@@ -1,0 +1,32 @@
+import { beforeAll, expect, test } from "bun:test";
+import { ENDPOINTS, ensureInfra } from "../support/infra.ts";
+
+beforeAll(ensureInfra);
+
+async function kcat(args: string[], input?: string): Promise<string> {
+  const proc = Bun.spawn(["kcat", "-b", ENDPOINTS.kafkaBrokers, ...args], {
+    stdin: input === undefined ? "ignore" : new TextEncoder().encode(input),
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const [code, out, err] = await Promise.all([proc.exited, new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
+  if (code !== 0) throw new Error(`kcat ${args.join(" ")} exited ${code}: ${err}`);
+  return out;
+}
+
+test("a message produced with kcat is consumed back through the real broker", async () => {
+  const topic = `smoke.kcat.${crypto.randomUUID()}`;
+  const value = `hello ${crypto.randomUUID()}`;
+  // -K: splits key and value on the first ':'; auto-creation makes the topic on first produce.
+  await kcat(["-P", "-t", topic, "-K", ":"], `smoke-key:${value}\n`);
+  const consumed = await kcat(["-C", "-t", topic, "-o", "beginning", "-e", "-c", "1", "-f", "%k|%s\\n"]);
+  expect(consumed.trim()).toBe(`smoke-key|${value}`);
+});
+
+test("the broker reports one broker and several partitions per auto-created topic", async () => {
+  const topic = `smoke.meta.${crypto.randomUUID()}`;
+  await kcat(["-P", "-t", topic], "x\n");
+  const metadata = await kcat(["-L", "-t", topic]);
+  expect(metadata).toContain("1 brokers");
+  expect(metadata).toMatch(new RegExp(`topic "${topic.replaceAll(".", "\\.")}" with 3 partitions`));
+});
