@@ -16,7 +16,11 @@ function prefixFor(name: AppName): string {
   return useColour ? `\x1b[${colour}m${label}\x1b[0m` : label;
 }
 
-async function pipeLines(stream: ReadableStream<Uint8Array>, prefix: string, out: NodeJS.WriteStream) {
+async function pipeLines(
+  stream: ReadableStream<Uint8Array>,
+  prefix: string,
+  out: NodeJS.WriteStream,
+) {
   const decoder = new TextDecoder();
   let pending = "";
   for await (const chunk of stream) {
@@ -28,7 +32,10 @@ async function pipeLines(stream: ReadableStream<Uint8Array>, prefix: string, out
   if (pending) out.write(`${prefix} ${pending}\n`);
 }
 
-export function startApp(name: AppName, options: { cwd: string; env: Record<string, string> }): AppProcess {
+export function startApp(
+  name: AppName,
+  options: { cwd: string; env: Record<string, string> },
+): AppProcess {
   const proc = Bun.spawn(["bun", `apps/${name}/src/main.ts`], {
     cwd: options.cwd,
     env: { ...process.env, ...options.env },

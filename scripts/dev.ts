@@ -2,12 +2,12 @@
 // environment points elsewhere), applies migrations, starts the six apps with prefixed logs,
 // and on Ctrl-C stops every app and every piece of infrastructure it started.
 import { join } from "node:path";
-import { down, ENDPOINTS, up, wantedServices } from "../infra/local/infra.ts";
 import { InfraError } from "../infra/local/errors.ts";
+import { down, ENDPOINTS, up, wantedServices } from "../infra/local/infra.ts";
 import { databaseUrlFor } from "../lib/db/src/index.ts";
 import { APP_NAMES, APPS, type AppName } from "../lib/service/src/apps.ts";
-import { migrateAll } from "./migrate.ts";
 import { type AppProcess, startApp, stopApps } from "./app-process.ts";
+import { migrateAll } from "./migrate.ts";
 
 const repo = join(import.meta.dir, "..");
 const only = process.argv.slice(2).filter((a): a is AppName => (APP_NAMES as string[]).includes(a));
@@ -26,19 +26,24 @@ function appEnv(name: AppName): Record<string, string> {
 
 let startedInfra: Awaited<ReturnType<typeof up>> = [];
 let running: AppProcess[] = [];
-let stopping = false;
+let stopping: Promise<never> | undefined;
 
-async function stopAll(code: number): Promise<never> {
-  if (!stopping) {
-    stopping = true;
+/**
+ * Stops apps, then the infrastructure this run started. Idempotent: a Ctrl-C reaches this
+ * process twice (from the terminal and forwarded by `bun run`), and the second must not cut
+ * the first short.
+ */
+function stopAll(code: number): Promise<never> {
+  stopping ??= (async () => {
     console.log("\ndev: stopping apps");
     await stopApps(running);
     if (startedInfra.length > 0) {
       console.log(`dev: stopping infrastructure this run started (${startedInfra.join(", ")})`);
       await down(startedInfra);
     }
-  }
-  process.exit(code);
+    process.exit(code);
+  })();
+  return stopping;
 }
 
 process.on("SIGINT", () => void stopAll(0));

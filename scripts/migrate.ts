@@ -6,7 +6,9 @@ import { APP_NAMES, APPS } from "../lib/service/src/apps.ts";
 
 const repo = join(import.meta.dir, "..");
 
-export async function migrateAll(env: Record<string, string | undefined> = process.env): Promise<void> {
+export async function migrateAll(
+  env: Record<string, string | undefined> = process.env,
+): Promise<void> {
   for (const name of APP_NAMES) {
     const { schema } = APPS[name];
     if (schema === null) continue;

@@ -34,8 +34,6 @@ const bin = join(repo, "lib/proto/node_modules/.bin/proto-loader-gen-types");
   const proc = Bun.spawnSync(["node", ...args], { cwd: PROTO_ROOT, stderr: "inherit" });
   if (proc.exitCode !== 0) throw new Error("proto-loader-gen-types failed");
 }
-// Generated files follow the repository's formatter, so the check compares like with like.
-Bun.spawnSync([join(repo, "node_modules/.bin/biome"), "format", "--write", out], { cwd: repo });
 
 if (check) {
   const diff = Bun.spawnSync(["diff", "-r", committed, out], { stdout: "pipe" });

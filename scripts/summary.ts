@@ -17,7 +17,11 @@ export function parseBunTest(output: string): Counts | undefined {
   const passed = count("pass");
   const failed = count("fail");
   if (passed === undefined && failed === undefined) return undefined;
-  return { passed: passed ?? 0, failed: failed ?? 0, skipped: (count("skip") ?? 0) + (count("todo") ?? 0) };
+  return {
+    passed: passed ?? 0,
+    failed: failed ?? 0,
+    skipped: (count("skip") ?? 0) + (count("todo") ?? 0),
+  };
 }
 
 /** node --test TAP summary: "# pass 5", "# fail 0", "# skipped 0", "# todo 0". */
@@ -29,11 +33,19 @@ export function parseNodeTap(output: string): Counts | undefined {
   const passed = count("pass");
   const failed = count("fail");
   if (passed === undefined && failed === undefined) return undefined;
-  return { passed: passed ?? 0, failed: failed ?? 0, skipped: (count("skipped") ?? 0) + (count("todo") ?? 0) };
+  return {
+    passed: passed ?? 0,
+    failed: failed ?? 0,
+    skipped: (count("skipped") ?? 0) + (count("todo") ?? 0),
+  };
 }
 
 export function add(a: Counts, b: Counts): Counts {
-  return { passed: a.passed + b.passed, failed: a.failed + b.failed, skipped: a.skipped + b.skipped };
+  return {
+    passed: a.passed + b.passed,
+    failed: a.failed + b.failed,
+    skipped: a.skipped + b.skipped,
+  };
 }
 
 export function formatSummary({ passed, failed, skipped }: Counts): string {

@@ -18,12 +18,23 @@ interface Suite {
 
 const suites: Suite[] = [
   { name: "bun test", cmd: ["bun", "test", ...process.argv.slice(2)], parse: parseBunTest },
+  // The librdkafka adapter's addon loads on Node.js only; the same conformance suite runs there.
+  {
+    name: "lib/kafka confluent adapter (Node.js)",
+    cmd: ["bun", "lib/kafka/scripts/conformance-node.ts"],
+    parse: parseNodeTap,
+  },
 ];
 
 /** Runs a suite with its output passed through live, and returns its counts. */
 async function runSuite(suite: Suite): Promise<Counts> {
   console.log(`\n== ${suite.name}: ${suite.cmd.join(" ")}`);
-  const proc = Bun.spawn(suite.cmd, { cwd: repo, stdout: "pipe", stderr: "pipe", env: process.env });
+  const proc = Bun.spawn(suite.cmd, {
+    cwd: repo,
+    stdout: "pipe",
+    stderr: "pipe",
+    env: process.env,
+  });
   let output = "";
   const pump = async (stream: ReadableStream<Uint8Array>, out: NodeJS.WriteStream) => {
     const decoder = new TextDecoder();
@@ -33,14 +44,20 @@ async function runSuite(suite: Suite): Promise<Counts> {
       out.write(text);
     }
   };
-  await Promise.all([pump(proc.stdout, process.stdout), pump(proc.stderr, process.stderr), proc.exited]);
+  await Promise.all([
+    pump(proc.stdout, process.stdout),
+    pump(proc.stderr, process.stderr),
+    proc.exited,
+  ]);
   const counts = suite.parse(output);
   if (counts === undefined) {
     console.error(`${suite.name} printed no summary (exit ${proc.exitCode}): counted as 1 failure`);
     return { ...ZERO, failed: 1 };
   }
   if (proc.exitCode !== 0 && counts.failed === 0) {
-    console.error(`${suite.name} exited ${proc.exitCode} with no failing test: counted as 1 failure`);
+    console.error(
+      `${suite.name} exited ${proc.exitCode} with no failing test: counted as 1 failure`,
+    );
     return { ...counts, failed: 1 };
   }
   return counts;

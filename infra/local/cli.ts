@@ -1,10 +1,11 @@
 // bun run infra:up | infra:down | infra:status
 import { InfraError } from "./errors.ts";
-import { ALL, down, mode, type ServiceName, SERVICES, status, up } from "./infra.ts";
+import { ALL, down, mode, SERVICES, type ServiceName, status, up } from "./infra.ts";
 
 function selected(names: string[]): ServiceName[] {
   for (const name of names) {
-    if (!(name in SERVICES)) throw new InfraError(`unknown service ${name}; known: ${ALL.join(", ")}`);
+    if (!(name in SERVICES))
+      throw new InfraError(`unknown service ${name}; known: ${ALL.join(", ")}`);
   }
   return names.length > 0 ? (names as ServiceName[]) : ALL;
 }
@@ -22,13 +23,22 @@ async function main(command: string | undefined, names: ServiceName[]): Promise<
     case "status": {
       const rows = await status();
       for (const row of rows) {
-        const state = row.pid === undefined ? (row.ready ? "ready (not started here)" : "stopped") : row.ready ? `ready (pid ${row.pid})` : `starting (pid ${row.pid})`;
+        const state =
+          row.pid === undefined
+            ? row.ready
+              ? "ready (not started here)"
+              : "stopped"
+            : row.ready
+              ? `ready (pid ${row.pid})`
+              : `starting (pid ${row.pid})`;
         console.log(`${row.name.padEnd(10)} ${state.padEnd(26)} ${row.endpoint}`);
       }
       return;
     }
     default:
-      console.error("usage: bun infra/local/cli.ts up|down|status [postgres kafka jaeger prometheus]");
+      console.error(
+        "usage: bun infra/local/cli.ts up|down|status [postgres kafka jaeger prometheus]",
+      );
       process.exit(2);
   }
 }

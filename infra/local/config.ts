@@ -21,6 +21,8 @@ export const VERSIONS = {
   jaeger: "v1.76.0",
   grpcurl: "v1.9.4",
   ghz: "v0.121.0",
+  /** docker compose CLI plugin, only to validate infra/compose.yml where Docker has none. */
+  compose: "v2.40.3",
 } as const;
 
 function port(name: string, fallback: number): number {

@@ -18,8 +18,12 @@ export function dockerEngineAnswers(): boolean {
 }
 
 function compose(args: string[]): void {
-  const proc = Bun.spawnSync(["docker", "compose", "-f", COMPOSE_FILE, ...args], { stdout: "inherit", stderr: "inherit" });
-  if (proc.exitCode !== 0) throw new InfraError(`docker compose ${args[0]} failed (exit ${proc.exitCode})`);
+  const proc = Bun.spawnSync(["docker", "compose", "-f", COMPOSE_FILE, ...args], {
+    stdout: "inherit",
+    stderr: "inherit",
+  });
+  if (proc.exitCode !== 0)
+    throw new InfraError(`docker compose ${args[0]} failed (exit ${proc.exitCode})`);
 }
 
 export async function composeUp(services: string[]): Promise<void> {

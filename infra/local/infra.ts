@@ -24,7 +24,9 @@ export { ENDPOINTS, PORTS };
  * The services to run locally: all of them, minus those the environment points elsewhere
  * (KAFKA_BROKERS, DATABASE_URL, OTEL_EXPORTER_OTLP_ENDPOINT).
  */
-export function wantedServices(env: Record<string, string | undefined> = process.env): ServiceName[] {
+export function wantedServices(
+  env: Record<string, string | undefined> = process.env,
+): ServiceName[] {
   const external: Partial<Record<ServiceName, string | undefined>> = {
     kafka: env.KAFKA_BROKERS,
     postgres: env.DATABASE_URL,
@@ -40,7 +42,9 @@ export function mode(): "docker" | "native" {
 }
 
 async function waitReady(service: Service): Promise<void> {
-  await waitUntil(service.name, () => service.ready(), { timeoutMs: service.readyTimeoutSeconds * 1000 });
+  await waitUntil(service.name, () => service.ready(), {
+    timeoutMs: service.readyTimeoutSeconds * 1000,
+  });
 }
 
 async function assertPortsFree(service: Service): Promise<void> {
@@ -69,7 +73,10 @@ async function startAndWait(service: Service): Promise<void> {
  * Starts what is not running yet and waits until each service is really ready. Idempotent:
  * returns the names it started, so the caller can stop exactly those.
  */
-export async function up(names: ServiceName[] = ALL, { quiet = false } = {}): Promise<ServiceName[]> {
+export async function up(
+  names: ServiceName[] = ALL,
+  { quiet = false } = {},
+): Promise<ServiceName[]> {
   if (names.length === 0) return [];
   if (mode() === "docker") {
     await composeUp(names);
@@ -97,14 +104,18 @@ export async function up(names: ServiceName[] = ALL, { quiet = false } = {}): Pr
       if (toStart.includes(service)) {
         await startAndWait(service);
         started.push(name);
-        log(`${name.padEnd(10)} ready in ${((performance.now() - t0) / 1000).toFixed(1)}s  ${service.describe()}`);
+        log(
+          `${name.padEnd(10)} ready in ${((performance.now() - t0) / 1000).toFixed(1)}s  ${service.describe()}`,
+        );
       } else {
         await waitReady(service);
         log(`${name.padEnd(10)} already running  ${service.describe()}`);
       }
     }),
   );
-  const failures = results.flatMap((r) => (r.status === "rejected" ? [(r.reason as Error).message] : []));
+  const failures = results.flatMap((r) =>
+    r.status === "rejected" ? [(r.reason as Error).message] : [],
+  );
   if (failures.length > 0) {
     // Leave nothing half-up: stop what this call started.
     await down(started, { quiet: true });

@@ -10,7 +10,11 @@ export function which(bin: string): string | null {
   return Bun.which(bin, { PATH: `${CACHE_BIN}:${process.env.PATH ?? ""}` });
 }
 
-function run(cmd: string[], what: string, options: { cwd?: string; env?: Record<string, string> } = {}) {
+function run(
+  cmd: string[],
+  what: string,
+  options: { cwd?: string; env?: Record<string, string> } = {},
+) {
   const proc = Bun.spawnSync(cmd, {
     cwd: options.cwd,
     env: { ...process.env, ...options.env },
@@ -32,7 +36,11 @@ export function requireToolchain(bin: string, forWhat: string, hint: string): st
 }
 
 export function requireJava17(): string {
-  const java = requireToolchain("java", "the Kafka broker", "install a JDK 17+, e.g. apt-get install openjdk-17-jre-headless");
+  const java = requireToolchain(
+    "java",
+    "the Kafka broker",
+    "install a JDK 17+, e.g. apt-get install openjdk-17-jre-headless",
+  );
   const version = Bun.spawnSync([java, "-version"], { stderr: "pipe" }).stderr.toString();
   const major = Number(/version "(\d+)/.exec(version)?.[1] ?? 0);
   if (major < 17) throw new InfraError(`Java ${major} found at ${java}; Kafka 4 needs Java 17+`);
@@ -52,7 +60,9 @@ export function ensureAptPackages(wanted: { bin: string; pkg: string }[]): void 
   const isRoot = process.getuid?.() === 0;
   const sudo = isRoot ? [] : Bun.which("sudo") ? ["sudo", "-n"] : null;
   if (sudo === null) {
-    throw new InfraError(`missing Debian packages: run \`sudo apt-get install -y ${unique.join(" ")}\``);
+    throw new InfraError(
+      `missing Debian packages: run \`sudo apt-get install -y ${unique.join(" ")}\``,
+    );
   }
   console.log(`infra: installing Debian packages: ${unique.join(" ")}`);
   const policy = "/usr/sbin/policy-rc.d";
@@ -87,7 +97,8 @@ export function postgresBinDir(): string | undefined {
 export function ensurePostgresServer(): string {
   if (!postgresBinDir()) ensureAptPackages([{ bin: "__postgres_server__", pkg: "postgresql" }]);
   const dir = postgresBinDir();
-  if (!dir) throw new InfraError("PostgreSQL server not found after installing the postgresql package");
+  if (!dir)
+    throw new InfraError("PostgreSQL server not found after installing the postgresql package");
   return dir;
 }
 
@@ -113,28 +124,73 @@ export function ensureGoTool(name: string, module: string, version: string): str
   return binary;
 }
 
+/** `go build` of a main package from one of our wrapper modules (infra/local/<folder>). */
+function buildFromWrapperModule(
+  name: string,
+  version: string,
+  folder: string,
+  pkg: string,
+): string {
+  const dir = join(CACHE_DIR, "go", `${name}@${version}`);
+  const binary = join(dir, name);
+  if (!existsSync(binary)) {
+    const go = requireToolchain("go", name, "install Go 1.24+ from https://go.dev/dl");
+    console.log(
+      `infra: building ${name} ${version} from the Go module proxy (first run only, a few minutes)`,
+    );
+    mkdirSync(dir, { recursive: true });
+    run([go, "build", "-trimpath", "-o", `${binary}.tmp`, pkg], `go build ${pkg}`, {
+      cwd: join(REPO_ROOT, "infra/local", folder),
+      // go.sum pins every module hash, so the checksum database is not consulted (it does not
+      // serve some of these modules through every proxy).
+      env: { GOFLAGS: "-mod=readonly", GOSUMDB: "off", CGO_ENABLED: "0" },
+    });
+    run(["mv", `${binary}.tmp`, binary], `install ${name}`);
+  }
+  return binary;
+}
+
 /**
  * Jaeger is built from infra/local/jaeger (a wrapper module with a committed go.sum) because
  * `go install` refuses Jaeger versions whose go.mod has replace directives.
  */
 export function ensureJaeger(): string {
-  const dir = join(CACHE_DIR, "go", `jaeger@${VERSIONS.jaeger}`);
-  const binary = join(dir, "jaeger");
-  if (!existsSync(binary)) {
-    const go = requireToolchain("go", "Jaeger", "install Go 1.24+ from https://go.dev/dl");
-    console.log(`infra: building Jaeger ${VERSIONS.jaeger} from the Go module proxy (first run only, a few minutes)`);
-    mkdirSync(dir, { recursive: true });
-    run(
-      [go, "build", "-trimpath", "-o", `${binary}.tmp`, "github.com/jaegertracing/jaeger/cmd/jaeger"],
-      "go build jaeger",
-      // go.sum pins every module hash, so the checksum database is not needed (it does not
-      // serve some of Jaeger's collector-contrib dependencies through every proxy).
-      { cwd: join(REPO_ROOT, "infra/local/jaeger"), env: { GOFLAGS: "-mod=readonly", GONOSUMDB: "*", CGO_ENABLED: "0" } },
-    );
-    run(["mv", `${binary}.tmp`, binary], "install jaeger");
-  }
+  const binary = buildFromWrapperModule(
+    "jaeger",
+    VERSIONS.jaeger,
+    "jaeger",
+    "github.com/jaegertracing/jaeger/cmd/jaeger",
+  );
   linkIntoCacheBin("jaeger", binary);
   return binary;
+}
+
+/**
+ * A command that runs `docker compose`: the machine's own plugin when it has one, else the
+ * plugin built from infra/local/compose and offered to the docker CLI through DOCKER_CONFIG
+ * (or run standalone where there is no docker CLI). Used to validate infra/compose.yml.
+ */
+export function ensureComposePlugin(): { cmd: string[]; env: Record<string, string> } {
+  if (
+    Bun.which("docker") &&
+    Bun.spawnSync(["docker", "compose", "version"], { stdout: "ignore", stderr: "ignore" })
+      .exitCode === 0
+  ) {
+    return { cmd: ["docker", "compose"], env: {} };
+  }
+  const binary = buildFromWrapperModule(
+    "docker-compose",
+    VERSIONS.compose,
+    "compose",
+    "github.com/docker/compose/v2/cmd",
+  );
+  if (!Bun.which("docker")) return { cmd: [binary], env: {} };
+  const dockerConfig = join(CACHE_DIR, "docker");
+  const plugins = join(dockerConfig, "cli-plugins");
+  mkdirSync(plugins, { recursive: true });
+  rmSync(join(plugins, "docker-compose"), { force: true });
+  symlinkSync(binary, join(plugins, "docker-compose"));
+  return { cmd: ["docker", "compose"], env: { DOCKER_CONFIG: dockerConfig } };
 }
 
 /** Kafka broker + tools jars from Maven Central, copied by the Maven dependency plugin. */
@@ -146,9 +202,15 @@ export function ensureKafkaJars(): string {
     console.log(`infra: fetching Kafka ${VERSIONS.kafka} jars from Maven Central (first run only)`);
     run(
       [
-        "mvn", "-q", "-B", "-f", join(REPO_ROOT, "infra/local/kafka/pom.xml"),
+        "mvn",
+        "-q",
+        "-B",
+        "-f",
+        join(REPO_ROOT, "infra/local/kafka/pom.xml"),
         `-Dkafka.version=${VERSIONS.kafka}`,
-        "dependency:copy-dependencies", "-DincludeScope=runtime", `-DoutputDirectory=${libs}`,
+        "dependency:copy-dependencies",
+        "-DincludeScope=runtime",
+        `-DoutputDirectory=${libs}`,
       ],
       "mvn dependency:copy-dependencies (Kafka jars)",
     );

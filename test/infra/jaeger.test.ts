@@ -4,7 +4,9 @@ import { ENDPOINTS, ensureInfra, eventually } from "../support/infra.ts";
 beforeAll(ensureInfra);
 
 const hex = (bytes: number) =>
-  Array.from(crypto.getRandomValues(new Uint8Array(bytes)), (b) => b.toString(16).padStart(2, "0")).join("");
+  Array.from(crypto.getRandomValues(new Uint8Array(bytes)), (b) =>
+    b.toString(16).padStart(2, "0"),
+  ).join("");
 
 test("a span posted over OTLP/HTTP is found again through Jaeger's /api/traces", async () => {
   const service = `smoke-${crypto.randomUUID().slice(0, 8)}`;
@@ -42,7 +44,9 @@ test("a span posted over OTLP/HTTP is found again through Jaeger's /api/traces",
 
   const trace = await eventually("the span in Jaeger", async () => {
     const response = await fetch(`${ENDPOINTS.jaegerQuery}/api/traces?service=${service}&limit=5`);
-    const json = (await response.json()) as { data: { traceID: string; spans: { operationName: string }[] }[] };
+    const json = (await response.json()) as {
+      data: { traceID: string; spans: { operationName: string }[] }[];
+    };
     return json.data?.[0];
   });
   expect(trace.traceID).toBe(traceId);

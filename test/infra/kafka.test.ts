@@ -9,7 +9,11 @@ async function kcat(args: string[], input?: string): Promise<string> {
     stdout: "pipe",
     stderr: "pipe",
   });
-  const [code, out, err] = await Promise.all([proc.exited, new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
+  const [code, out, err] = await Promise.all([
+    proc.exited,
+    new Response(proc.stdout).text(),
+    new Response(proc.stderr).text(),
+  ]);
   if (code !== 0) throw new Error(`kcat ${args.join(" ")} exited ${code}: ${err}`);
   return out;
 }
@@ -19,7 +23,18 @@ test("a message produced with kcat is consumed back through the real broker", as
   const value = `hello ${crypto.randomUUID()}`;
   // -K: splits key and value on the first ':'; auto-creation makes the topic on first produce.
   await kcat(["-P", "-t", topic, "-K", ":"], `smoke-key:${value}\n`);
-  const consumed = await kcat(["-C", "-t", topic, "-o", "beginning", "-e", "-c", "1", "-f", "%k|%s\\n"]);
+  const consumed = await kcat([
+    "-C",
+    "-t",
+    topic,
+    "-o",
+    "beginning",
+    "-e",
+    "-c",
+    "1",
+    "-f",
+    "%k|%s\\n",
+  ]);
   expect(consumed.trim()).toBe(`smoke-key|${value}`);
 });
 

@@ -18,14 +18,23 @@ const server = (() => {
       }),
     });
   } catch (error) {
-    throw new Error(`port ${port} is busy (is \`bun run dev\` running?): ${(error as Error).message}`);
+    throw new Error(
+      `port ${port} is busy (is \`bun run dev\` running?): ${(error as Error).message}`,
+    );
   }
 })();
 afterAll(() => server.stop());
 
-async function query(promql: string): Promise<{ metric: Record<string, string>; value: [number, string] }[]> {
-  const response = await fetch(`${ENDPOINTS.prometheus}/api/v1/query?query=${encodeURIComponent(promql)}`);
-  const json = (await response.json()) as { status: string; data: { result: { metric: Record<string, string>; value: [number, string] }[] } };
+async function query(
+  promql: string,
+): Promise<{ metric: Record<string, string>; value: [number, string] }[]> {
+  const response = await fetch(
+    `${ENDPOINTS.prometheus}/api/v1/query?query=${encodeURIComponent(promql)}`,
+  );
+  const json = (await response.json()) as {
+    status: string;
+    data: { result: { metric: Record<string, string>; value: [number, string] }[] };
+  };
   expect(json.status).toBe("success");
   return json.data.result;
 }
@@ -41,7 +50,11 @@ test("Prometheus scrapes an app port and answers a query with the served value",
     500,
   );
   expect(sample?.value[1]).toBe("42");
-  expect(sample?.metric).toMatchObject({ job: "apps", app: "orchestrator", instance: `localhost:${port}` });
+  expect(sample?.metric).toMatchObject({
+    job: "apps",
+    app: "orchestrator",
+    instance: `localhost:${port}`,
+  });
 });
 
 test("Prometheus scrapes itself (its own target is up)", async () => {

@@ -33,5 +33,7 @@ export async function eventually<T>(
     }
     await Bun.sleep(intervalMs);
   }
-  throw new Error(`timed out after ${timeoutMs}ms waiting for ${what}${lastError ? `: ${lastError}` : ""}`);
+  throw new Error(
+    `timed out after ${timeoutMs}ms waiting for ${what}${lastError ? `: ${lastError}` : ""}`,
+  );
 }

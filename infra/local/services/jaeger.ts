@@ -21,13 +21,17 @@ export const jaeger: Service = {
   },
 
   async start() {
-    return startDetached("jaeger", [binary, "--config", join(REPO_ROOT, "infra/jaeger/config.yaml")], {
-      env: {
-        OTLP_GRPC_PORT: String(PORTS.otlpGrpc),
-        OTLP_HTTP_PORT: String(PORTS.otlpHttp),
-        JAEGER_QUERY_PORT: String(PORTS.jaegerQuery),
-        JAEGER_QUERY_GRPC_PORT: String(PORTS.jaegerQueryGrpc),
+    return startDetached(
+      "jaeger",
+      [binary, "--config", join(REPO_ROOT, "infra/jaeger/config.yaml")],
+      {
+        env: {
+          OTLP_GRPC_PORT: String(PORTS.otlpGrpc),
+          OTLP_HTTP_PORT: String(PORTS.otlpHttp),
+          JAEGER_QUERY_PORT: String(PORTS.jaegerQuery),
+          JAEGER_QUERY_GRPC_PORT: String(PORTS.jaegerQueryGrpc),
+        },
       },
-    });
+    );
   },
 };

@@ -38,9 +38,16 @@ export function renderServerProperties(): string {
 
 function javaCommand(mainClass: string, args: string[], heap = "-Xmx1g"): string[] {
   return [
-    java, "-Xms256m", heap, "-XX:+UseG1GC", "-Djava.awt.headless=true",
+    java,
+    "-Xms256m",
+    heap,
+    "-XX:+UseG1GC",
+    "-Djava.awt.headless=true",
     `-Dlog4j2.configurationFile=${join(REPO_ROOT, "infra/kafka/log4j2.properties")}`,
-    "-cp", `${libs}/*`, mainClass, ...args,
+    "-cp",
+    `${libs}/*`,
+    mainClass,
+    ...args,
   ];
 }
 
@@ -54,7 +61,10 @@ export const kafka: Service = {
   async ready() {
     const kcat = which("kcat");
     if (!kcat) return false;
-    const proc = Bun.spawn([kcat, "-L", "-b", ENDPOINTS.kafkaBrokers, "-m", "2"], { stdout: "pipe", stderr: "ignore" });
+    const proc = Bun.spawn([kcat, "-L", "-b", ENDPOINTS.kafkaBrokers, "-m", "2"], {
+      stdout: "pipe",
+      stderr: "ignore",
+    });
     const [code, out] = await Promise.all([proc.exited, new Response(proc.stdout).text()]);
     return code === 0 && out.includes("1 brokers");
   },
@@ -70,11 +80,17 @@ export const kafka: Service = {
     writeFileSync(propertiesFile, renderServerProperties());
     if (!existsSync(join(dataDir, "meta.properties"))) {
       const format = Bun.spawnSync(
-        javaCommand("kafka.tools.StorageTool", ["format", "-t", CLUSTER_ID, "-c", propertiesFile], "-Xmx256m"),
+        javaCommand(
+          "kafka.tools.StorageTool",
+          ["format", "-t", CLUSTER_ID, "-c", propertiesFile],
+          "-Xmx256m",
+        ),
         { stdout: "pipe", stderr: "pipe" },
       );
       if (format.exitCode !== 0) {
-        throw new InfraError(`kafka storage format failed: ${format.stderr.toString().trim().split("\n").slice(-2).join(" | ")}`);
+        throw new InfraError(
+          `kafka storage format failed: ${format.stderr.toString().trim().split("\n").slice(-2).join(" | ")}`,
+        );
       }
     }
     return startDetached("kafka", javaCommand("kafka.Kafka", [propertiesFile]));

@@ -1,7 +1,7 @@
 // PostgreSQL from Debian, in a cluster of our own: own data dir under .local, own port,
 // trust auth on loopback only. The server refuses to run as root, so as root it runs as the
 // `postgres` system user that Debian's package creates.
-import { chownSync, existsSync, mkdirSync } from "node:fs";
+import { chmodSync, chownSync, existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { ENDPOINTS, PORTS, STATE_DIR } from "../config.ts";
 import { InfraError } from "../errors.ts";
@@ -19,7 +19,9 @@ function asServerUser(cmd: string[]): string[] {
 function runOrThrow(cmd: string[], what: string): void {
   const proc = Bun.spawnSync(cmd, { stdout: "pipe", stderr: "pipe" });
   if (proc.exitCode !== 0) {
-    throw new InfraError(`${what} failed: ${proc.stderr.toString().trim().split("\n").slice(-2).join(" | ")}`);
+    throw new InfraError(
+      `${what} failed: ${proc.stderr.toString().trim().split("\n").slice(-2).join(" | ")}`,
+    );
   }
 }
 
@@ -33,7 +35,16 @@ export const postgres: Service = {
 
   async ready() {
     const isReady = join(binDir || ensurePostgresServer(), "pg_isready");
-    const proc = Bun.spawnSync([isReady, "-q", "-h", "127.0.0.1", "-p", String(PORTS.postgres), "-U", "postgres"]);
+    const proc = Bun.spawnSync([
+      isReady,
+      "-q",
+      "-h",
+      "127.0.0.1",
+      "-p",
+      String(PORTS.postgres),
+      "-U",
+      "postgres",
+    ]);
     return proc.exitCode === 0;
   },
 
@@ -47,21 +58,42 @@ export const postgres: Service = {
     const log = logFile("postgres");
     mkdirSync(join(log, ".."), { recursive: true });
     if (process.getuid?.() === 0) {
-      for (const dir of [join(STATE_DIR, "postgres"), dataDir, socketDir]) chownSync(dir, uid("postgres"), gid("postgres"));
+      // The server runs as `postgres`, which must be able to reach its data dir.
+      chmodSync(STATE_DIR, 0o755);
+      for (const dir of [join(STATE_DIR, "postgres"), dataDir, socketDir])
+        chownSync(dir, uid("postgres"), gid("postgres"));
       if (!existsSync(log)) await Bun.write(log, "");
       chownSync(log, uid("postgres"), gid("postgres"));
     }
     if (!existsSync(join(dataDir, "PG_VERSION"))) {
       runOrThrow(
-        asServerUser([join(binDir, "initdb"), "-D", dataDir, "-U", "postgres", "--auth=trust", "--encoding=UTF8", "--no-sync"]),
+        asServerUser([
+          join(binDir, "initdb"),
+          "-D",
+          dataDir,
+          "-U",
+          "postgres",
+          "--auth=trust",
+          "--encoding=UTF8",
+          "--no-sync",
+        ]),
         "initdb",
       );
     }
     // pg_ctl forks the postmaster and returns; its pid is the first line of postmaster.pid.
     runOrThrow(
       asServerUser([
-        join(binDir, "pg_ctl"), "start", "-D", dataDir, "-l", log, "-w", "-t", "30",
-        "-o", `-p ${PORTS.postgres} -c listen_addresses=127.0.0.1 -k ${socketDir} -c max_connections=200`,
+        join(binDir, "pg_ctl"),
+        "start",
+        "-D",
+        dataDir,
+        "-l",
+        log,
+        "-w",
+        "-t",
+        "30",
+        "-o",
+        `-p ${PORTS.postgres} -c listen_addresses=127.0.0.1 -k ${socketDir} -c max_connections=200`,
       ]),
       `pg_ctl start (log: ${log})`,
     );

@@ -44,7 +44,8 @@ export async function migrateApp(options: MigrateOptions): Promise<{ applied: bo
   const sql = postgres(options.url, { max: 1, onnotice: () => {} });
   try {
     await sql.unsafe(`create schema if not exists ${quoteIdent(options.schema)}`);
-    if (!existsSync(join(options.migrationsFolder, "meta", "_journal.json"))) return { applied: false };
+    if (!existsSync(join(options.migrationsFolder, "meta", "_journal.json")))
+      return { applied: false };
     await drizzleMigrate(drizzle(sql), {
       migrationsFolder: options.migrationsFolder,
       migrationsSchema: options.schema,

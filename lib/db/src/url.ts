@@ -7,6 +7,9 @@ export function localDatabaseUrl(database: string): string {
   return `postgres://postgres@127.0.0.1:${LOCAL_POSTGRES_PORT}/${database}`;
 }
 
-export function databaseUrlFor(app: string, env: Record<string, string | undefined> = process.env): string {
+export function databaseUrlFor(
+  app: string,
+  env: Record<string, string | undefined> = process.env,
+): string {
   return env.DATABASE_URL || localDatabaseUrl(app);
 }

@@ -15,7 +15,8 @@ function portFrom(env: Record<string, string | undefined>, key: string, fallback
   const raw = env[key];
   if (raw === undefined || raw === "") return fallback;
   const port = Number(raw);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`${key}=${raw} is not a port`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`${key}=${raw} is not a port`);
   return port;
 }
 
@@ -23,7 +24,10 @@ function portFrom(env: Record<string, string | undefined>, key: string, fallback
  * An app's configuration from the environment: GRPC_PORT / HTTP_PORT (the app's defaults
  * otherwise), HOST, KAFKA_BROKERS (comma-separated), DATABASE_URL.
  */
-export function loadConfig(name: AppName, env: Record<string, string | undefined> = process.env): AppConfig {
+export function loadConfig(
+  name: AppName,
+  env: Record<string, string | undefined> = process.env,
+): AppConfig {
   const spec = APPS[name];
   return {
     name,
@@ -31,7 +35,10 @@ export function loadConfig(name: AppName, env: Record<string, string | undefined
     grpcPort: portFrom(env, "GRPC_PORT", spec.grpcPort),
     httpPort: portFrom(env, "HTTP_PORT", spec.httpPort),
     host: env.HOST ?? "127.0.0.1",
-    kafkaBrokers: (env.KAFKA_BROKERS ?? "127.0.0.1:19092").split(",").map((b) => b.trim()).filter(Boolean),
+    kafkaBrokers: (env.KAFKA_BROKERS ?? "127.0.0.1:19092")
+      .split(",")
+      .map((b) => b.trim())
+      .filter(Boolean),
     databaseUrl: env.DATABASE_URL,
   };
 }

@@ -36,7 +36,10 @@ export function buildHttpApp(options: Omit<HttpServerOptions, "port" | "host">):
       }),
     );
     const ready = results.every(([, result]) => result === "ok");
-    return c.json({ status: ready ? "ready" : "not ready", checks: Object.fromEntries(results) }, ready ? 200 : 503);
+    return c.json(
+      { status: ready ? "ready" : "not ready", checks: Object.fromEntries(results) },
+      ready ? 200 : 503,
+    );
   });
   app.get("/metrics", async (c) => {
     const { contentType, body } = await options.metrics();
@@ -50,7 +53,11 @@ export function buildHttpApp(options: Omit<HttpServerOptions, "port" | "host">):
 
 export function startHttpServer(options: HttpServerOptions): HttpServer {
   const app = buildHttpApp(options);
-  const server = Bun.serve({ port: options.port, hostname: options.host ?? "127.0.0.1", fetch: app.fetch });
+  const server = Bun.serve({
+    port: options.port,
+    hostname: options.host ?? "127.0.0.1",
+    fetch: app.fetch,
+  });
   return {
     port: server.port ?? options.port,
     stop: () => server.stop(),

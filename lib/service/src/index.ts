@@ -1,5 +1,11 @@
 export { type AppRuntime, bootApp, type ServeOptions, serveHttp } from "./app.ts";
 export { APP_NAMES, APPS, type AppName, type AppSpec } from "./apps.ts";
 export { type AppConfig, loadConfig } from "./config.ts";
-export { buildHttpApp, type HttpServer, type HttpServerOptions, type ReadinessCheck, startHttpServer } from "./http.ts";
+export {
+  buildHttpApp,
+  type HttpServer,
+  type HttpServerOptions,
+  type ReadinessCheck,
+  startHttpServer,
+} from "./http.ts";
 export { exitOnSignals, onShutdown, shutdown } from "./lifecycle.ts";

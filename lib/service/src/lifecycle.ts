@@ -10,7 +10,10 @@ export function onShutdown(name: string, close: Closer): void {
   closers.push({ name, close });
 }
 
-export function shutdown(reason: string, log: (line: string) => void = console.error): Promise<void> {
+export function shutdown(
+  reason: string,
+  log: (line: string) => void = console.error,
+): Promise<void> {
   shuttingDown ??= (async () => {
     log(`shutting down (${reason})`);
     for (const { name, close } of [...closers].reverse()) {

@@ -1,9 +1,10 @@
 // Original file: /work/main/proto/accounts/v1/accounts.proto
 
+
 export interface GetAccountRequest__Input {
-  account_id?: string;
+  'account_id'?: (string);
 }
 
 export interface GetAccountRequest {
-  account_id: string;
+  'account_id': (string);
 }

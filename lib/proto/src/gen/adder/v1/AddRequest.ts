@@ -1,17 +1,17 @@
 // Original file: /work/main/proto/adder/v1/adder.proto
 
-import type { Long } from "@grpc/proto-loader";
+import type { Long } from '@grpc/proto-loader';
 
 export interface AddRequest__Input {
-  a?: number | string | Long;
-  b?: number | string | Long;
-  _a?: "a";
-  _b?: "b";
+  'a'?: (number | string | Long);
+  'b'?: (number | string | Long);
+  '_a'?: "a";
+  '_b'?: "b";
 }
 
 export interface AddRequest {
-  a?: string;
-  b?: string;
-  _a?: "a";
-  _b?: "b";
+  'a'?: (string);
+  'b'?: (string);
+  '_a'?: "a";
+  '_b'?: "b";
 }

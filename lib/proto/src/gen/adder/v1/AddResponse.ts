@@ -1,11 +1,11 @@
 // Original file: /work/main/proto/adder/v1/adder.proto
 
-import type { Long } from "@grpc/proto-loader";
+import type { Long } from '@grpc/proto-loader';
 
 export interface AddResponse__Input {
-  sum?: number | string | Long;
+  'sum'?: (number | string | Long);
 }
 
 export interface AddResponse {
-  sum: string;
+  'sum': (string);
 }

@@ -1,13 +1,13 @@
 // Original file: /work/main/proto/adder/v1/adder.proto
 
-import type { Long } from "@grpc/proto-loader";
+import type { Long } from '@grpc/proto-loader';
 
 export interface AddStreamResponse__Input {
-  count?: number | string | Long;
-  total?: number | string | Long;
+  'count'?: (number | string | Long);
+  'total'?: (number | string | Long);
 }
 
 export interface AddStreamResponse {
-  count: string;
-  total: string;
+  'count': (string);
+  'total': (string);
 }

@@ -1,13 +1,13 @@
 // Original file: null
 
-import type { Long } from "@grpc/proto-loader";
+import type { Long } from '@grpc/proto-loader';
 
 export interface Timestamp__Input {
-  seconds?: number | string | Long;
-  nanos?: number;
+  'seconds'?: (number | string | Long);
+  'nanos'?: (number);
 }
 
 export interface Timestamp {
-  seconds: string;
-  nanos: number;
+  'seconds': (string);
+  'nanos': (number);
 }

@@ -1,15 +1,15 @@
 // Original file: /work/main/proto/ledger/v1/entry_posted.proto
 
-import type { Long } from "@grpc/proto-loader";
+import type { Long } from '@grpc/proto-loader';
 
 export interface AccountBalance__Input {
-  account_id?: string;
-  currency?: string;
-  balance_minor?: number | string | Long;
+  'account_id'?: (string);
+  'currency'?: (string);
+  'balance_minor'?: (number | string | Long);
 }
 
 export interface AccountBalance {
-  account_id: string;
-  currency: string;
-  balance_minor: string;
+  'account_id': (string);
+  'currency': (string);
+  'balance_minor': (string);
 }

@@ -1,9 +1,10 @@
 // Original file: /work/main/proto/ledger/v1/ledger.proto
 
+
 export interface GetEntryRequest__Input {
-  entry_id?: string;
+  'entry_id'?: (string);
 }
 
 export interface GetEntryRequest {
-  entry_id: string;
+  'entry_id': (string);
 }

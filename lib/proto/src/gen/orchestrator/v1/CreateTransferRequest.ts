@@ -1,19 +1,19 @@
 // Original file: /work/main/proto/orchestrator/v1/orchestrator.proto
 
-import type { Long } from "@grpc/proto-loader";
+import type { Long } from '@grpc/proto-loader';
 
 export interface CreateTransferRequest__Input {
-  from_account_id?: string;
-  to_account_id?: string;
-  amount_minor?: number | string | Long;
-  currency?: string;
-  idempotency_key?: string;
+  'from_account_id'?: (string);
+  'to_account_id'?: (string);
+  'amount_minor'?: (number | string | Long);
+  'currency'?: (string);
+  'idempotency_key'?: (string);
 }
 
 export interface CreateTransferRequest {
-  from_account_id: string;
-  to_account_id: string;
-  amount_minor: string;
-  currency: string;
-  idempotency_key: string;
+  'from_account_id': (string);
+  'to_account_id': (string);
+  'amount_minor': (string);
+  'currency': (string);
+  'idempotency_key': (string);
 }

@@ -1,9 +1,10 @@
 // Original file: /work/main/proto/readmodel/v1/readmodel.proto
 
+
 export interface GetBalanceRequest__Input {
-  account_id?: string;
+  'account_id'?: (string);
 }
 
 export interface GetBalanceRequest {
-  account_id: string;
+  'account_id': (string);
 }

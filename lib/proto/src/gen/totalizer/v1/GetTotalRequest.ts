@@ -1,5 +1,8 @@
 // Original file: /work/main/proto/totalizer/v1/totalizer.proto
 
-export interface GetTotalRequest__Input {}
 
-export interface GetTotalRequest {}
+export interface GetTotalRequest__Input {
+}
+
+export interface GetTotalRequest {
+}

@@ -1,0 +1,293 @@
+// Adapter for @platformatic/kafka: pure TypeScript, so it runs on Bun.
+import {
+  type MessagesStream,
+  Admin as PltAdmin,
+  Consumer as PltConsumer,
+  type Message as PltMessage,
+  Producer as PltProducer,
+  ProduceAcks,
+} from "@platformatic/kafka";
+import type {
+  Driver,
+  DriverConfig,
+  DriverConsumer,
+  DriverConsumerOptions,
+  DriverProducer,
+  ProcessBatch,
+} from "../driver.ts";
+import { receivedHeaders, toBuffer } from "../headers.ts";
+import { deferred, groupByPartition, isAlreadyExists, isUnknownTopic } from "../internal.ts";
+import { PartitionAssigner, reportsFromBaseOffsets } from "../partition-assigner.ts";
+import type { Admin, KafkaMessage, OutgoingMessage, TopicSpec } from "../port.ts";
+
+type Buf = Buffer;
+type Message = PltMessage<Buf, Buf, Buf, Buf>;
+
+/** Latest and earliest offsets in Kafka's ListOffsets protocol. */
+const LATEST = -1n;
+const EARLIEST = -2n;
+const MAX_BATCH = 500;
+
+function toKey(key: OutgoingMessage["key"]): Buffer | undefined {
+  return key === null || key === undefined ? undefined : toBuffer(key);
+}
+
+function producer(config: DriverConfig): DriverProducer {
+  const client = new PltProducer<Buf, Buf, Buf, Buf>({
+    clientId: config.clientId,
+    bootstrapBrokers: config.brokers,
+    idempotent: true,
+    acks: ProduceAcks.ALL,
+    autocreateTopics: true,
+  });
+  const assigner = new PartitionAssigner();
+  return {
+    async send(messages) {
+      const topics = [...new Set(messages.map((m) => m.topic))];
+      // Metadata is cached by the client (metadataMaxAge), so this is not a round trip per send.
+      const metadata = await client.metadata({ topics, autocreateTopics: true });
+      const partitions = messages.map((message) => {
+        const count = metadata.topics.get(message.topic)?.partitionsCount;
+        if (!count) throw new Error(`no metadata for topic ${message.topic}`);
+        return assigner.assign(message, count);
+      });
+      const result = await client.send({
+        messages: messages.map((message, i) => ({
+          topic: message.topic,
+          partition: partitions[i],
+          key: toKey(message.key),
+          // The record writer encodes a missing value as null: a tombstone.
+          value: message.value === null ? undefined : toBuffer(message.value),
+          headers: new Map(
+            Object.entries(message.headers ?? {}).map(([k, v]) => [Buffer.from(k), toBuffer(v)]),
+          ),
+          timestamp: message.timestamp === undefined ? undefined : BigInt(message.timestamp),
+        })),
+      });
+      return reportsFromBaseOffsets(messages, partitions, result.offsets ?? []);
+    },
+    close: () => client.close(),
+  };
+}
+
+function toKafkaMessage(message: Message): KafkaMessage {
+  return {
+    topic: message.topic,
+    partition: message.partition,
+    offset: message.offset,
+    key: message.key ?? null,
+    value: message.value ?? null,
+    headers: receivedHeaders(message.headerEntries),
+    timestamp: Number(message.timestamp),
+  };
+}
+
+/** Reads whatever the stream has buffered, waiting only when it has nothing. */
+async function nextBatch(stream: MessagesStream<Buf, Buf, Buf, Buf>): Promise<Message[] | null> {
+  for (;;) {
+    const batch: Message[] = [];
+    let message: Message | null;
+    // biome-ignore lint/suspicious/noAssignInExpressions: the idiomatic Readable drain loop
+    while (batch.length < MAX_BATCH && (message = stream.read() as Message | null) !== null) {
+      batch.push(message);
+    }
+    if (batch.length > 0) return batch;
+    if (stream.destroyed || stream.readableEnded) return null;
+    await new Promise<void>((resolve) => {
+      const wake = () => {
+        stream.off("readable", wake);
+        stream.off("close", wake);
+        stream.off("end", wake);
+        resolve();
+      };
+      stream.on("readable", wake);
+      stream.on("close", wake);
+      stream.on("end", wake);
+    });
+  }
+}
+
+function consumer(
+  config: DriverConfig,
+  options: DriverConsumerOptions,
+  process: ProcessBatch,
+): DriverConsumer {
+  const client = new PltConsumer<Buf, Buf, Buf, Buf>({
+    clientId: options.clientId,
+    bootstrapBrokers: config.brokers,
+    groupId: options.groupId,
+    sessionTimeout: options.sessionTimeoutMs,
+    heartbeatInterval: Math.max(500, Math.floor(options.sessionTimeoutMs / 5)),
+    autocommit: false,
+    maxWaitTime: 500,
+  });
+  const ready = deferred<void>();
+  const done = deferred<void>();
+  let closing = false;
+  let stream: MessagesStream<Buf, Buf, Buf, Buf> | undefined;
+
+  async function loop(): Promise<void> {
+    stream = await client.consume({
+      topics: options.topics,
+      autocommit: false,
+      mode: "committed",
+      fallbackMode: options.fromBeginning ? "earliest" : "latest",
+    });
+    ready.resolve();
+    const failed = new Promise<never>((_, reject) => stream?.once("error", reject));
+    failed.catch(() => {});
+    for (;;) {
+      const messages = await Promise.race([nextBatch(stream), failed]);
+      if (messages === null || closing) return;
+      for (const batch of groupByPartition(messages.map(toKafkaMessage))) {
+        await process(batch);
+        if (closing) return;
+        // Committing the last message commits the batch: Kafka stores "next offset to read".
+        const last = messages.findLast(
+          (m) => m.topic === batch.topic && m.partition === batch.partition,
+        );
+        await last?.commit();
+      }
+    }
+  }
+
+  loop().then(
+    () => done.resolve(),
+    (error: unknown) => {
+      ready.reject(error);
+      if (closing) done.resolve();
+      else {
+        done.reject(error);
+        void shutdown();
+      }
+    },
+  );
+  ready.promise.catch(() => {});
+
+  async function shutdown(): Promise<void> {
+    closing = true;
+    await stream?.close().catch(() => {});
+    await client.close(true).catch(() => {});
+  }
+
+  return {
+    ready: ready.promise,
+    done: done.promise,
+    async close() {
+      await shutdown();
+      done.resolve();
+    },
+  };
+}
+
+function admin(config: DriverConfig): Admin {
+  const client = new PltAdmin({ clientId: config.clientId, bootstrapBrokers: config.brokers });
+
+  async function partitionCounts(topics: string[]): Promise<Map<string, number>> {
+    const existing = new Set(await client.listTopics());
+    const present = topics.filter((t) => existing.has(t));
+    const counts = new Map<string, number>();
+    if (present.length === 0) return counts;
+    const metadata = await client.metadata({ topics: present, forceUpdate: true });
+    for (const topic of present) {
+      const count = metadata.topics.get(topic)?.partitionsCount;
+      if (count) counts.set(topic, count);
+    }
+    return counts;
+  }
+
+  async function offsets(counts: Map<string, number>, timestamp: bigint) {
+    const listed = await client.listOffsets({
+      topics: [...counts].map(([name, count]) => ({
+        name,
+        partitions: Array.from({ length: count }, (_, partitionIndex) => ({
+          partitionIndex,
+          timestamp,
+        })),
+      })),
+    });
+    const byKey = new Map<string, bigint>();
+    for (const topic of listed) {
+      for (const p of topic.partitions) byKey.set(`${topic.name}:${p.partitionIndex}`, p.offset);
+    }
+    return byKey;
+  }
+
+  return {
+    async createTopics(specs: TopicSpec[]) {
+      const existing = new Set(await client.listTopics());
+      for (const spec of specs) {
+        if (existing.has(spec.topic)) continue;
+        try {
+          await client.createTopics({
+            topics: [spec.topic],
+            partitions: spec.partitions ?? -1,
+            replicas: spec.replicationFactor ?? -1,
+            configs: Object.entries(spec.config ?? {}).map(([name, value]) => ({ name, value })),
+          });
+        } catch (error) {
+          // Another process may have created it since we listed.
+          if (!isAlreadyExists(error)) throw error;
+        }
+      }
+    },
+    async deleteTopics(topics) {
+      const existing = new Set(await client.listTopics());
+      const present = topics.filter((t) => existing.has(t));
+      if (present.length === 0) return;
+      try {
+        await client.deleteTopics({ topics: present });
+      } catch (error) {
+        if (!isUnknownTopic(error)) throw error;
+      }
+    },
+    listTopics: () => client.listTopics(),
+    partitionCounts,
+    async lag(groupId, topics) {
+      const counts = await partitionCounts(topics);
+      if (counts.size === 0) return [];
+      const [groups, high, low] = await Promise.all([
+        client.listConsumerGroupOffsets({
+          groups: [
+            {
+              groupId,
+              topics: [...counts].map(([name, count]) => ({
+                name,
+                partitionIndexes: Array.from({ length: count }, (_, i) => i),
+              })),
+            },
+          ],
+        }),
+        offsets(counts, LATEST),
+        offsets(counts, EARLIEST),
+      ]);
+      const committed = new Map<string, bigint>();
+      for (const group of groups) {
+        for (const topic of group.topics) {
+          for (const p of topic.partitions) {
+            committed.set(`${topic.name}:${p.partitionIndex}`, p.committedOffset);
+          }
+        }
+      }
+      return [...counts].flatMap(([topic, count]) =>
+        Array.from({ length: count }, (_, partition) => {
+          const key = `${topic}:${partition}`;
+          const highWatermark = high.get(key) ?? 0n;
+          const done = committed.get(key) ?? -1n;
+          const from = done >= 0n ? done : (low.get(key) ?? 0n);
+          return { topic, partition, committed: done, highWatermark, lag: highWatermark - from };
+        }),
+      );
+    },
+    close: () => client.close(),
+  };
+}
+
+export function createPlatformaticDriver(config: DriverConfig): Driver {
+  return {
+    name: "platformatic",
+    producer: async () => producer(config),
+    consumer: (options, process) => consumer(config, options, process),
+    admin: async () => admin(config),
+  };
+}

@@ -1,0 +1,203 @@
+// The Kafka port: everything services see. It names no client library, so an adapter can be
+// swapped at start-up and a decorator (tracing, metrics) can wrap any of them.
+
+export type AdapterName = "confluent" | "platformatic";
+
+/** Header values as sent. Received headers are always Buffers: the wire does not say which. */
+export type HeaderValue = string | Buffer;
+export type OutgoingHeaders = Record<string, HeaderValue>;
+/** Kafka allows repeated header keys; here the last one wins. */
+export type ReceivedHeaders = Record<string, Buffer>;
+
+export interface OutgoingMessage {
+  topic: string;
+  key?: string | Buffer | null;
+  value: string | Buffer | null;
+  headers?: OutgoingHeaders;
+  /** Leave unset: keyed messages go to the Java-compatible murmur2 partition of their key. */
+  partition?: number;
+  /** Milliseconds since the epoch; the client's clock when unset. */
+  timestamp?: number;
+}
+
+export interface DeliveryReport {
+  topic: string;
+  partition: number;
+  offset: bigint;
+}
+
+export interface KafkaMessage {
+  topic: string;
+  partition: number;
+  offset: bigint;
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: ReceivedHeaders;
+  /** Milliseconds since the epoch. */
+  timestamp: number;
+}
+
+/** What a handler (and a middleware) knows about the message beyond its content. */
+export interface MessageContext {
+  groupId: string;
+  /** A signal aborted when the consumer is closing: long handlers may stop early. */
+  signal: AbortSignal;
+}
+
+export type MessageHandler<T> = (
+  payload: T,
+  message: KafkaMessage,
+  context: MessageContext,
+) => Promise<void> | void;
+
+export interface DecodedMessage<T> {
+  payload: T;
+  message: KafkaMessage;
+}
+
+/**
+ * A batch holds messages of one topic-partition, in offset order. If the handler throws, the
+ * whole batch goes to the DLQ; decode failures are routed one by one before the handler runs.
+ */
+export type BatchHandler<T> = (
+  batch: DecodedMessage<T>[],
+  context: MessageContext & { topic: string; partition: number },
+) => Promise<void> | void;
+
+export type Decoder<T> = (message: KafkaMessage) => T;
+
+/** Where a failed message went, for metrics and logs. */
+export interface DeadLetterEvent {
+  message: KafkaMessage;
+  groupId: string;
+  dlqTopic: string;
+  stage: "decode" | "handler";
+  error: unknown;
+  report: DeliveryReport;
+}
+
+export interface ConsumerOptions<T> {
+  groupId: string;
+  topics: string[];
+  /** Where a group with no committed offset starts. Default: earliest. */
+  fromBeginning?: boolean;
+  /** Turns raw messages into payloads; a throw sends the message to the DLQ. */
+  decode?: Decoder<T>;
+  /** Exactly one of the two. */
+  eachMessage?: MessageHandler<T>;
+  eachBatch?: BatchHandler<T>;
+  /** DLQ topic name for a source topic. Default `<topic>.dlq`; `false` disables the DLQ. */
+  deadLetterTopic?: ((topic: string) => string) | false;
+  sessionTimeoutMs?: number;
+  /** How long `close()` waits for a running handler before abandoning it uncommitted. */
+  closeTimeoutMs?: number;
+}
+
+export interface Consumer {
+  readonly groupId: string;
+  /** Resolves once the consumer has joined the group and been assigned partitions. */
+  readonly ready: Promise<void>;
+  /** Settles when the consumer stops: resolves after close(), rejects on a fatal error. */
+  readonly done: Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface Producer {
+  /** Sends in one batch; reports are in the order of `messages`. Rejects if any failed. */
+  send(messages: OutgoingMessage[]): Promise<DeliveryReport[]>;
+  close(): Promise<void>;
+}
+
+export interface TopicSpec {
+  topic: string;
+  partitions?: number;
+  replicationFactor?: number;
+  config?: Record<string, string>;
+}
+
+export interface PartitionLag {
+  topic: string;
+  partition: number;
+  /** -1n when the group has never committed on this partition. */
+  committed: bigint;
+  highWatermark: bigint;
+  /** highWatermark - committed; the whole partition (from its low watermark) when uncommitted. */
+  lag: bigint;
+}
+
+export interface Admin {
+  /** Creates the topics that do not exist yet; existing ones are left as they are. */
+  createTopics(topics: TopicSpec[]): Promise<void>;
+  /** Deletes the topics that exist; missing ones are ignored. */
+  deleteTopics(topics: string[]): Promise<void>;
+  listTopics(): Promise<string[]>;
+  /** Partition count of each topic that exists. */
+  partitionCounts(topics: string[]): Promise<Map<string, number>>;
+  lag(groupId: string, topics: string[]): Promise<PartitionLag[]>;
+  close(): Promise<void>;
+}
+
+/**
+ * Wraps every send: a decorator may add headers (trace context) before calling `next` and
+ * observe the reports or the error after it.
+ */
+export type ProduceMiddleware = (
+  messages: OutgoingMessage[],
+  next: (messages: OutgoingMessage[]) => Promise<DeliveryReport[]>,
+) => Promise<DeliveryReport[]>;
+
+/**
+ * Wraps the processing of one message by an `eachMessage` consumer: decode, handler and, on
+ * failure, the DLQ send (so a span around `next` covers all three). `next` resolves once the
+ * message is handled or dead-lettered, and rejects only if it must not be committed (consumer
+ * closing, or the DLQ unreachable); an error the middleware throws itself counts as a handler
+ * failure.
+ */
+export type ConsumeMiddleware = (
+  message: KafkaMessage,
+  context: MessageContext,
+  next: () => Promise<void>,
+) => Promise<void>;
+
+/** The same for an `eachBatch` consumer: one call per partition batch. */
+export type ConsumeBatchMiddleware = (
+  messages: KafkaMessage[],
+  context: MessageContext,
+  next: () => Promise<void>,
+) => Promise<void>;
+
+export interface KafkaHooks {
+  produce?: ProduceMiddleware[];
+  consume?: ConsumeMiddleware[];
+  consumeBatch?: ConsumeBatchMiddleware[];
+  onDeadLetter?: (event: DeadLetterEvent) => void;
+  /** Called with errors the client surfaces outside any call (e.g. a consumer that died). */
+  onError?: (error: unknown) => void;
+}
+
+export interface Logger {
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
+export interface KafkaConfig {
+  brokers: string[];
+  clientId: string;
+  /** Overrides the automatic choice; the `KAFKA_CLIENT` environment variable does too. */
+  adapter?: AdapterName;
+  logger?: Logger;
+  hooks?: KafkaHooks;
+}
+
+/** The port. One instance per service; close it on shutdown. */
+export interface Kafka {
+  readonly adapter: AdapterName;
+  producer(): Promise<Producer>;
+  consumer<T = KafkaMessage>(options: ConsumerOptions<T>): Consumer;
+  admin(): Promise<Admin>;
+  /** Adds middleware after construction (for decorators that are set up later). */
+  use(hooks: KafkaHooks): void;
+  /** Closes every producer, consumer and admin client created through this instance. */
+  close(): Promise<void>;
+}

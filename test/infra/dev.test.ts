@@ -1,0 +1,131 @@
+// `bun run dev` then Ctrl-C leaves no process and no port behind. The run gets infrastructure
+// of its own (other ports, another state dir), so it starts — and must stop — every piece.
+import { afterAll, expect, test } from "bun:test";
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { isListening } from "../../infra/local/ports.ts";
+import { APP_NAMES, APPS } from "../../lib/service/src/apps.ts";
+import { eventually } from "../support/infra.ts";
+
+const repo = join(import.meta.dir, "..", "..");
+const stateDir = mkdtempSync(join(tmpdir(), "dev-test-"));
+afterAll(() => rmSync(stateDir, { recursive: true, force: true }));
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function pidsListeningOn(port: number): number[] {
+  const out = Bun.spawnSync(["ss", "-Hltnp", `sport = :${port}`]).stdout.toString();
+  return [...out.matchAll(/pid=(\d+)/g)].map((m) => Number(m[1]));
+}
+
+const cmdline = (pid: number) => {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ").slice(0, 120);
+  } catch {
+    return "?";
+  }
+};
+const alive = (pid: number) =>
+  existsSync(`/proc/${pid}`) && !readFileSync(`/proc/${pid}/stat`, "utf8").includes(") Z ");
+
+test("bun run dev starts infrastructure and all six apps; Ctrl-C stops every one of them", async () => {
+  const appPorts = APP_NAMES.flatMap((name) => [APPS[name].httpPort, APPS[name].grpcPort]);
+  for (const port of appPorts) {
+    if (await isListening(port))
+      throw new Error(`port ${port} is busy: stop \`bun run dev\` before running this test`);
+  }
+  const infraPorts: Record<string, number> = {};
+  for (const key of [
+    "KAFKA_PORT",
+    "KAFKA_CONTROLLER_PORT",
+    "POSTGRES_PORT",
+    "OTLP_GRPC_PORT",
+    "OTLP_HTTP_PORT",
+    "JAEGER_QUERY_PORT",
+    "JAEGER_QUERY_GRPC_PORT",
+    "PROMETHEUS_PORT",
+  ]) {
+    infraPorts[key] = await freePort();
+  }
+  const env: Record<string, string | undefined> = {
+    ...process.env,
+    ...Object.fromEntries(Object.entries(infraPorts).map(([k, v]) => [k, String(v)])),
+    OBS_STATE_DIR: stateDir,
+    OBS_INFRA: "native",
+    NO_COLOR: "1",
+  };
+  for (const key of ["KAFKA_BROKERS", "DATABASE_URL", "OTEL_EXPORTER_OTLP_ENDPOINT"])
+    delete env[key];
+
+  // Its own process group, so a signal to the group is what a terminal's Ctrl-C does.
+  const dev = spawn("bun", ["run", "dev"], {
+    cwd: repo,
+    env,
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  dev.stdout.on("data", (d) => (output += d));
+  dev.stderr.on("data", (d) => (output += d));
+  const exited = new Promise<number | null>((resolve) => dev.once("exit", (code) => resolve(code)));
+
+  try {
+    const early = exited.then((code) => {
+      throw new Error(`bun run dev exited early with code ${code}`);
+    });
+    const healthy = eventually(
+      "all six apps to answer /healthz",
+      async () => {
+        const codes = await Promise.all(
+          APP_NAMES.map((name) =>
+            fetch(`http://127.0.0.1:${APPS[name].httpPort}/healthz`).then(
+              (r) => r.status,
+              () => 0,
+            ),
+          ),
+        );
+        return codes.every((code) => code === 200) ? true : undefined;
+      },
+      240_000,
+      500,
+    );
+    await Promise.race([healthy, early]);
+    early.catch(() => {});
+  } catch (error) {
+    try {
+      process.kill(-(dev.pid as number), "SIGKILL");
+    } catch {}
+    throw new Error(`${(error as Error).message}\n${output.slice(-3000)}`);
+  }
+
+  const runDir = join(stateDir, "run");
+  const infraPids = readdirSync(runDir).map(
+    (f) => (JSON.parse(readFileSync(join(runDir, f), "utf8")) as { pid: number }).pid,
+  );
+  expect(infraPids).toHaveLength(4);
+  const appPids = APP_NAMES.flatMap((name) => pidsListeningOn(APPS[name].httpPort));
+  expect(appPids).toHaveLength(6);
+
+  process.kill(-(dev.pid as number), "SIGINT");
+  expect(await exited).toBe(0);
+
+  const survivors = [...infraPids, ...appPids]
+    .filter(alive)
+    .map((pid) => `${pid}: ${cmdline(pid)}`);
+  if (survivors.length > 0) console.error(output);
+  expect(survivors).toEqual([]);
+  for (const port of [...appPorts, ...Object.values(infraPorts)]) {
+    expect({ port, listening: await isListening(port) }).toEqual({ port, listening: false });
+  }
+  expect(output).toContain("dev: stopping infrastructure this run started");
+}, 300_000);
