@@ -1,7 +1,8 @@
 import { beforeAll, expect, test } from "bun:test";
 import { ENDPOINTS, ensureInfra, eventually } from "../support/infra.ts";
 
-beforeAll(ensureInfra);
+// First start of the infrastructure can take minutes (builds, downloads).
+beforeAll(ensureInfra, 600_000);
 
 const hex = (bytes: number) =>
   Array.from(crypto.getRandomValues(new Uint8Array(bytes)), (b) =>
@@ -51,4 +52,4 @@ test("a span posted over OTLP/HTTP is found again through Jaeger's /api/traces",
   });
   expect(trace.traceID).toBe(traceId);
   expect(trace.spans.map((s) => s.operationName)).toEqual(["smoke-span"]);
-});
+}, 30_000);

@@ -1,7 +1,8 @@
 import { beforeAll, expect, test } from "bun:test";
 import { ENDPOINTS, ensureInfra } from "../support/infra.ts";
 
-beforeAll(ensureInfra);
+// First start of the infrastructure can take minutes (builds, downloads).
+beforeAll(ensureInfra, 600_000);
 
 async function kcat(args: string[], input?: string): Promise<string> {
   const proc = Bun.spawn(["kcat", "-b", ENDPOINTS.kafkaBrokers, ...args], {
@@ -36,7 +37,7 @@ test("a message produced with kcat is consumed back through the real broker", as
     "%k|%s\\n",
   ]);
   expect(consumed.trim()).toBe(`smoke-key|${value}`);
-});
+}, 30_000);
 
 test("the broker reports one broker and several partitions per auto-created topic", async () => {
   const topic = `smoke.meta.${crypto.randomUUID()}`;
@@ -44,4 +45,4 @@ test("the broker reports one broker and several partitions per auto-created topi
   const metadata = await kcat(["-L", "-t", topic]);
   expect(metadata).toContain("1 brokers");
   expect(metadata).toMatch(new RegExp(`topic "${topic.replaceAll(".", "\\.")}" with 3 partitions`));
-});
+}, 30_000);

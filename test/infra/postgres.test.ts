@@ -3,7 +3,8 @@ import postgres from "postgres";
 import { databaseUrlFor } from "../../lib/db/src/index.ts";
 import { ensureInfra } from "../support/infra.ts";
 
-beforeAll(ensureInfra);
+// First start of the infrastructure can take minutes (builds, downloads).
+beforeAll(ensureInfra, 600_000);
 
 const sql = postgres(databaseUrlFor("totalizer"), { max: 2, onnotice: () => {} });
 afterAll(() => sql.end());

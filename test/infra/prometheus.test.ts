@@ -3,7 +3,8 @@ import { APPS } from "../../lib/service/src/apps.ts";
 import { startHttpServer } from "../../lib/service/src/http.ts";
 import { ENDPOINTS, ensureInfra, eventually } from "../support/infra.ts";
 
-beforeAll(ensureInfra);
+// First start of the infrastructure can take minutes (builds, downloads).
+beforeAll(ensureInfra, 600_000);
 
 const run = crypto.randomUUID();
 // Serve /metrics on an app's port, as an app would: Prometheus's config must really scrape it.
@@ -55,7 +56,7 @@ test("Prometheus scrapes an app port and answers a query with the served value",
     app: "orchestrator",
     instance: `localhost:${port}`,
   });
-});
+}, 45_000);
 
 test("Prometheus scrapes itself (its own target is up)", async () => {
   const result = await query('up{job="prometheus"}');

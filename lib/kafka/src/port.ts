@@ -147,11 +147,10 @@ export type ProduceMiddleware = (
 ) => Promise<DeliveryReport[]>;
 
 /**
- * Wraps the processing of one message by an `eachMessage` consumer: decode, handler and, on
- * failure, the DLQ send (so a span around `next` covers all three). `next` resolves once the
- * message is handled or dead-lettered, and rejects only if it must not be committed (consumer
- * closing, or the DLQ unreachable); an error the middleware throws itself counts as a handler
- * failure.
+ * Wraps the processing of one message by an `eachMessage` consumer: decode and handler (so a
+ * span around `next` covers both). `next` rejects with the decode or handler error; the
+ * consumer then sends the message to the DLQ after the whole chain has returned, and reports
+ * it through `onDeadLetter`. An error the middleware throws itself counts as a handler failure.
  */
 export type ConsumeMiddleware = (
   message: KafkaMessage,

@@ -2,6 +2,12 @@ export { type AppRuntime, bootApp, type ServeOptions, serveHttp } from "./app.ts
 export { APP_NAMES, APPS, type AppName, type AppSpec } from "./apps.ts";
 export { type AppConfig, loadConfig } from "./config.ts";
 export {
+  type GrpcServer,
+  type GrpcServerOptions,
+  type GrpcServiceBinding,
+  startGrpcServer,
+} from "./grpc.ts";
+export {
   buildHttpApp,
   type HttpServer,
   type HttpServerOptions,

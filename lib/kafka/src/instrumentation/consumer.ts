@@ -1,0 +1,149 @@
+import {
+  errorType,
+  extractTraceContext,
+  type KafkaMetrics,
+  type MessagingSpan,
+  startConsumerSpan,
+} from "@obs/otel";
+import {
+  type Attributes,
+  context,
+  type Link,
+  SpanKind,
+  SpanStatusCode,
+  type TracerProvider,
+  trace,
+} from "@opentelemetry/api";
+import type { ConsumeBatchMiddleware, ConsumeMiddleware, KafkaMessage } from "../port.ts";
+import type { Failures } from "./failures.ts";
+import {
+  ATTR_ERROR_TYPE,
+  ATTR_MESSAGING_BATCH_MESSAGE_COUNT,
+  ATTR_MESSAGING_CONSUMER_GROUP_NAME,
+  ATTR_MESSAGING_DESTINATION_NAME,
+  ATTR_MESSAGING_DESTINATION_PARTITION_ID,
+  ATTR_MESSAGING_KAFKA_MESSAGE_TOMBSTONE,
+  ATTR_MESSAGING_OPERATION_NAME,
+  ATTR_MESSAGING_OPERATION_TYPE,
+  ATTR_MESSAGING_SYSTEM,
+  MESSAGING_SYSTEM_KAFKA,
+} from "./semconv.ts";
+
+/** Scope of the batch spans; per-message spans come from @obs/otel's helpers and scope. */
+const BATCH_SCOPE = "@obs/kafka";
+
+export interface ConsumerDeps {
+  tracerProvider: TracerProvider | undefined;
+  metrics: KafkaMetrics;
+  failures: Failures;
+  recordMessageKey: boolean;
+}
+
+/**
+ * One `process <topic>` CONSUMER span per message, child of the producer's span and linked to
+ * it; decode and handler run inside it, so their spans and log lines join the producer's trace.
+ */
+export function consumeMiddleware(deps: ConsumerDeps): ConsumeMiddleware {
+  const { metrics, failures } = deps;
+  return async (message, messageContext, next) => {
+    const consumer = startConsumerSpan(message.topic, message.headers, {
+      partition: message.partition,
+      offset: message.offset,
+      group: messageContext.groupId,
+      key: deps.recordMessageKey ? message.key : undefined,
+      tracerProvider: deps.tracerProvider,
+    });
+    if (message.value === null) {
+      consumer.span.setAttribute(ATTR_MESSAGING_KAFKA_MESSAGE_TOMBSTONE, true);
+    }
+    // Measured on arrival: the handler's own duration is the span's, not delivery latency.
+    metrics.observeDelivery(message.topic, message.headers);
+    failures.open(message, consumer);
+    try {
+      await context.with(consumer.context, next);
+    } catch (error) {
+      metrics.consumed(message.topic);
+      failures.count(message, error);
+      // While closing the port redelivers instead of dead-lettering: nothing to wait for.
+      if (messageContext.signal.aborted) {
+        failures.close(message);
+        consumer.end(error);
+      } else {
+        failures.hold(message, messageContext.groupId, consumer, error);
+      }
+      throw error;
+    }
+    metrics.consumed(message.topic);
+    failures.close(message);
+    consumer.end();
+  };
+}
+
+/**
+ * One `process <topic>` CONSUMER span per partition batch. Semconv gives a batch no single
+ * parent: the span starts in the ambient context and links to every message's producer span.
+ */
+export function consumeBatchMiddleware(deps: ConsumerDeps): ConsumeBatchMiddleware {
+  const { metrics, failures } = deps;
+  return async (messages, messageContext, next) => {
+    const first = messages[0];
+    if (!first) return next();
+    const batch = startBatchSpan(deps.tracerProvider, first, messages, messageContext.groupId);
+    for (const message of messages) {
+      metrics.observeDelivery(message.topic, message.headers);
+      failures.open(message, batch);
+    }
+    try {
+      await context.with(batch.context, next);
+      batch.end();
+    } catch (error) {
+      for (const message of messages) failures.count(message, error);
+      batch.end(error);
+      throw error;
+    } finally {
+      metrics.consumed(first.topic, messages.length);
+      for (const message of messages) failures.close(message);
+    }
+  };
+}
+
+function startBatchSpan(
+  tracerProvider: TracerProvider | undefined,
+  first: KafkaMessage,
+  messages: KafkaMessage[],
+  groupId: string,
+): MessagingSpan {
+  const links: Link[] = [];
+  for (const message of messages) {
+    const producer = trace.getSpanContext(extractTraceContext(message.headers));
+    if (producer && trace.isSpanContextValid(producer)) links.push({ context: producer });
+  }
+  const attributes: Attributes = {
+    [ATTR_MESSAGING_SYSTEM]: MESSAGING_SYSTEM_KAFKA,
+    [ATTR_MESSAGING_OPERATION_NAME]: "process",
+    [ATTR_MESSAGING_OPERATION_TYPE]: "process",
+    [ATTR_MESSAGING_DESTINATION_NAME]: first.topic,
+    [ATTR_MESSAGING_DESTINATION_PARTITION_ID]: String(first.partition),
+    [ATTR_MESSAGING_CONSUMER_GROUP_NAME]: groupId,
+    [ATTR_MESSAGING_BATCH_MESSAGE_COUNT]: messages.length,
+  };
+  const parent = context.active();
+  const span = (tracerProvider ?? trace.getTracerProvider())
+    .getTracer(BATCH_SCOPE)
+    .startSpan(`process ${first.topic}`, { kind: SpanKind.CONSUMER, attributes, links }, parent);
+  let ended = false;
+  return {
+    span,
+    context: trace.setSpan(parent, span),
+    end(error?: unknown) {
+      if (ended) return;
+      ended = true;
+      if (error !== undefined) {
+        if (error instanceof Error) span.recordException(error);
+        span.setAttribute(ATTR_ERROR_TYPE, errorType(error));
+        span.setStatus({ code: SpanStatusCode.ERROR });
+      }
+      span.end();
+    },
+  };
+}

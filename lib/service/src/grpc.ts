@@ -1,0 +1,85 @@
+// Every app's gRPC port: its own services wrapped in SERVER spans (lib/otel), plus the
+// standard grpc.health.v1.Health and server reflection, so `grpcurl list/describe` and
+// health probes work without a local copy of the .proto files.
+import * as grpc from "@grpc/grpc-js";
+import * as protoLoader from "@grpc/proto-loader";
+import { instrumentServer, type Telemetry } from "@obs/otel";
+import { HealthImplementation, protoPath as healthProtoPath } from "grpc-health-check";
+import { reflectionService } from "./reflection.ts";
+
+export interface GrpcServiceBinding {
+  /** Fully qualified name, e.g. "adder.v1.Adder": the health status and reflection key. */
+  name: string;
+  definition: grpc.ServiceDefinition;
+  implementation: grpc.UntypedServiceImplementation;
+}
+
+export interface GrpcServerOptions {
+  port: number;
+  host?: string;
+  /** The loader's package definition of the app's protos, for reflection. */
+  packageDefinition: protoLoader.PackageDefinition;
+  services: GrpcServiceBinding[];
+  telemetry: Pick<Telemetry, "tracerProvider" | "meterProvider">;
+}
+
+export interface GrpcServer {
+  port: number;
+  health: HealthImplementation;
+  /** Marks every service NOT_SERVING, then drains in-flight calls (forcing after graceMs). */
+  stop(graceMs?: number): Promise<void>;
+}
+
+const HEALTH_SERVICE = "grpc.health.v1.Health";
+
+export async function startGrpcServer(options: GrpcServerOptions): Promise<GrpcServer> {
+  const server = instrumentServer(new grpc.Server(), {
+    tracerProvider: options.telemetry.tracerProvider,
+    meterProvider: options.telemetry.meterProvider,
+  });
+  for (const service of options.services)
+    server.addService(service.definition, service.implementation);
+
+  // "" is the whole server's status, as health probes (grpc_health_probe, k8s) ask it.
+  const health = new HealthImplementation({
+    "": "SERVING",
+    ...Object.fromEntries(options.services.map((s) => [s.name, "SERVING" as const])),
+  });
+  health.addToServer(server);
+
+  // Default loader options: protobufjs names map entries (HealthListResponse.statuses)
+  // correctly only without keepCase.
+  const healthDefinition = protoLoader.loadSync(healthProtoPath);
+  reflectionService({ ...options.packageDefinition, ...healthDefinition }, [
+    ...options.services.map((s) => s.name),
+    HEALTH_SERVICE,
+  ]).addToServer(server);
+
+  const address = `${options.host ?? "127.0.0.1"}:${options.port}`;
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (error, bound) =>
+      error
+        ? reject(new Error(`gRPC cannot listen on ${address}: ${error.message}`))
+        : resolve(bound),
+    ),
+  );
+
+  return {
+    port,
+    health,
+    async stop(graceMs = 5000) {
+      health.setStatus("", "NOT_SERVING");
+      for (const service of options.services) health.setStatus(service.name, "NOT_SERVING");
+      await new Promise<void>((resolve) => {
+        const force = setTimeout(() => {
+          server.forceShutdown();
+          resolve();
+        }, graceMs);
+        server.tryShutdown(() => {
+          clearTimeout(force);
+          resolve();
+        });
+      });
+    },
+  };
+}
