@@ -12,7 +12,9 @@ import type { ProtoGrpcType as SumMessageGrpc } from "./gen/sum_message.ts";
 import type { ProtoGrpcType as TotalizerGrpc } from "./gen/totalizer.ts";
 import { LOADER_OPTIONS } from "./options.ts";
 
+export { type EventCodec, eventCodec, PoisonMessageError } from "./events.ts";
 export { LOADER_OPTIONS } from "./options.ts";
+export { dlqTopic, TOPICS } from "./topics.ts";
 
 /** Root of the .proto tree; imports are resolved relative to it. */
 export const PROTO_ROOT = join(import.meta.dir, "..", "..", "..", "proto");

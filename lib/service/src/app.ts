@@ -1,10 +1,13 @@
 // The start-up every app shares: configuration, telemetry first (so everything after it is
 // traced), the HTTP port with health and metrics, and shutdown on SIGTERM/SIGINT in reverse
 // order with telemetry flushed last.
+
+import type { PackageDefinition } from "@grpc/proto-loader";
 import { startTelemetry, type Telemetry } from "@obs/otel";
 import type { Hono } from "hono";
 import type { AppName } from "./apps.ts";
 import { type AppConfig, loadConfig } from "./config.ts";
+import { type GrpcServiceBinding, startGrpcServer } from "./grpc.ts";
 import { type ReadinessCheck, startHttpServer } from "./http.ts";
 import { exitOnSignals, onShutdown } from "./lifecycle.ts";
 
@@ -38,4 +41,25 @@ export function serveHttp({ config, telemetry }: AppRuntime, options: ServeOptio
   });
   onShutdown("http", () => server.stop());
   telemetry.logger.info({ port: server.port }, `${config.name} http listening`);
+}
+
+/** Opens the app's gRPC port with its services, health and reflection; drained on shutdown. */
+export async function serveGrpc(
+  { config, telemetry }: AppRuntime,
+  packageDefinition: PackageDefinition,
+  services: GrpcServiceBinding[],
+): Promise<Awaited<ReturnType<typeof startGrpcServer>>> {
+  const server = await startGrpcServer({
+    port: config.grpcPort,
+    host: config.host,
+    packageDefinition,
+    services,
+    telemetry,
+  });
+  onShutdown("grpc", () => server.stop());
+  telemetry.logger.info(
+    { port: server.port, services: services.map((s) => s.name) },
+    `${config.name} grpc listening`,
+  );
+  return server;
 }

@@ -1,4 +1,4 @@
-export { type AppRuntime, bootApp, type ServeOptions, serveHttp } from "./app.ts";
+export { type AppRuntime, bootApp, type ServeOptions, serveGrpc, serveHttp } from "./app.ts";
 export { APP_NAMES, APPS, type AppName, type AppSpec } from "./apps.ts";
 export { type AppConfig, loadConfig } from "./config.ts";
 export {
