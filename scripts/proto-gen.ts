@@ -27,7 +27,7 @@ const bin = join(repo, "lib/proto/node_modules/.bin/proto-loader-gen-types");
     "--importFileExtension=.ts",
     "--inputTemplate=%s__Input",
     "--outputTemplate=%s",
-    `--includeDirs=${PROTO_ROOT}`,
+    "--includeDirs=.",
     `--outDir=${out}`,
     ...Object.values(PROTO_FILES).flat(),
   ];

@@ -1,4 +1,4 @@
-// Original file: /work/main/proto/accounts/v1/accounts.proto
+// Original file: accounts/v1/accounts.proto
 
 import type { Timestamp__Input as _google_protobuf_Timestamp__Input, Timestamp as _google_protobuf_Timestamp } from '../../google/protobuf/Timestamp.ts';
 import type { Long } from '@grpc/proto-loader';

@@ -1,4 +1,4 @@
-// Original file: /work/main/proto/accounts/v1/account_opened.proto
+// Original file: accounts/v1/account_opened.proto
 
 import type { Account__Input as _accounts_v1_Account__Input, Account as _accounts_v1_Account } from '../../accounts/v1/Account.ts';
 

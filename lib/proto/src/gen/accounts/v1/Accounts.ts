@@ -1,4 +1,4 @@
-// Original file: /work/main/proto/accounts/v1/accounts.proto
+// Original file: accounts/v1/accounts.proto
 
 import type * as grpc from '@grpc/grpc-js'
 import type { MethodDefinition } from '@grpc/proto-loader'

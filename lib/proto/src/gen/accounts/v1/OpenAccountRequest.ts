@@ -1,4 +1,4 @@
-// Original file: /work/main/proto/accounts/v1/accounts.proto
+// Original file: accounts/v1/accounts.proto
 
 import type { Long } from '@grpc/proto-loader';
 

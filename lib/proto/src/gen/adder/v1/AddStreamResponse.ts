@@ -1,4 +1,4 @@
-// Original file: /work/main/proto/adder/v1/adder.proto
+// Original file: adder/v1/adder.proto
 
 import type { Long } from '@grpc/proto-loader';
 

@@ -1,4 +1,4 @@
-// Original file: /work/main/proto/adder/v1/adder.proto
+// Original file: adder/v1/adder.proto
 
 import type * as grpc from '@grpc/grpc-js'
 import type { MethodDefinition } from '@grpc/proto-loader'

@@ -1,4 +1,4 @@
-// Original file: /work/main/proto/adder/v1/sum_message.proto
+// Original file: adder/v1/sum_message.proto
 
 import type { Timestamp__Input as _google_protobuf_Timestamp__Input, Timestamp as _google_protobuf_Timestamp } from '../../google/protobuf/Timestamp.ts';
 import type { Long } from '@grpc/proto-loader';

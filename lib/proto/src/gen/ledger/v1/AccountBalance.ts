@@ -1,4 +1,4 @@
-// Original file: /work/main/proto/ledger/v1/entry_posted.proto
+// Original file: ledger/v1/entry_posted.proto
 
 import type { Long } from '@grpc/proto-loader';
 

@@ -1,4 +1,4 @@
-// Original file: /work/main/proto/ledger/v1/ledger.proto
+// Original file: ledger/v1/ledger.proto
 
 import type { Line__Input as _ledger_v1_Line__Input, Line as _ledger_v1_Line } from '../../ledger/v1/Line.ts';
 import type { Timestamp__Input as _google_protobuf_Timestamp__Input, Timestamp as _google_protobuf_Timestamp } from '../../google/protobuf/Timestamp.ts';

@@ -1,4 +1,4 @@
-// Original file: /work/main/proto/ledger/v1/entry_posted.proto
+// Original file: ledger/v1/entry_posted.proto
 
 import type { Entry__Input as _ledger_v1_Entry__Input, Entry as _ledger_v1_Entry } from '../../ledger/v1/Entry.ts';
 import type { AccountBalance__Input as _ledger_v1_AccountBalance__Input, AccountBalance as _ledger_v1_AccountBalance } from '../../ledger/v1/AccountBalance.ts';

@@ -1,4 +1,4 @@
-// Original file: /work/main/proto/ledger/v1/ledger.proto
+// Original file: ledger/v1/ledger.proto
 
 
 export interface GetEntryRequest__Input {

@@ -1,4 +1,4 @@
-// Original file: /work/main/proto/ledger/v1/ledger.proto
+// Original file: ledger/v1/ledger.proto
 
 import type * as grpc from '@grpc/grpc-js'
 import type { MethodDefinition } from '@grpc/proto-loader'

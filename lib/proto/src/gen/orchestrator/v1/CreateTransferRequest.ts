@@ -1,4 +1,4 @@
-// Original file: /work/main/proto/orchestrator/v1/orchestrator.proto
+// Original file: orchestrator/v1/orchestrator.proto
 
 import type { Long } from '@grpc/proto-loader';
 

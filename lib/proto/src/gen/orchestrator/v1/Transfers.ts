@@ -1,4 +1,4 @@
-// Original file: /work/main/proto/orchestrator/v1/orchestrator.proto
+// Original file: orchestrator/v1/orchestrator.proto
 
 import type * as grpc from '@grpc/grpc-js'
 import type { MethodDefinition } from '@grpc/proto-loader'

@@ -1,4 +1,4 @@
-// Original file: /work/main/proto/readmodel/v1/readmodel.proto
+// Original file: readmodel/v1/readmodel.proto
 
 
 export interface GetBalanceRequest__Input {

@@ -1,4 +1,4 @@
-// Original file: /work/main/proto/readmodel/v1/readmodel.proto
+// Original file: readmodel/v1/readmodel.proto
 
 import type { StatementLine__Input as _readmodel_v1_StatementLine__Input, StatementLine as _readmodel_v1_StatementLine } from '../../readmodel/v1/StatementLine.ts';
 

@@ -1,4 +1,4 @@
-// Original file: /work/main/proto/readmodel/v1/readmodel.proto
+// Original file: readmodel/v1/readmodel.proto
 
 import type * as grpc from '@grpc/grpc-js'
 import type { MethodDefinition } from '@grpc/proto-loader'

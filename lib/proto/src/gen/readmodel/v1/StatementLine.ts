@@ -1,4 +1,4 @@
-// Original file: /work/main/proto/readmodel/v1/readmodel.proto
+// Original file: readmodel/v1/readmodel.proto
 
 import type { Timestamp__Input as _google_protobuf_Timestamp__Input, Timestamp as _google_protobuf_Timestamp } from '../../google/protobuf/Timestamp.ts';
 import type { Long } from '@grpc/proto-loader';

@@ -1,4 +1,4 @@
-// Original file: /work/main/proto/totalizer/v1/totalizer.proto
+// Original file: totalizer/v1/totalizer.proto
 
 
 export interface GetTotalRequest__Input {

@@ -1,4 +1,4 @@
-// Original file: /work/main/proto/totalizer/v1/totalizer.proto
+// Original file: totalizer/v1/totalizer.proto
 
 import type { Timestamp__Input as _google_protobuf_Timestamp__Input, Timestamp as _google_protobuf_Timestamp } from '../../google/protobuf/Timestamp.ts';
 import type { Long } from '@grpc/proto-loader';

@@ -1,4 +1,4 @@
-// Original file: /work/main/proto/totalizer/v1/totalizer.proto
+// Original file: totalizer/v1/totalizer.proto
 
 import type * as grpc from '@grpc/grpc-js'
 import type { MethodDefinition } from '@grpc/proto-loader'
