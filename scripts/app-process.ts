@@ -1,5 +1,9 @@
 // Runs apps as child processes with their output prefixed by the app's name, one colour each,
 // and stops them with SIGTERM (then SIGKILL) so none outlives the command that started it.
+import { join } from "node:path";
+import { ENDPOINTS } from "../infra/local/config.ts";
+import { waitUntil } from "../infra/local/wait.ts";
+import { databaseUrlFor } from "../lib/db/src/index.ts";
 import { APPS, type AppName } from "../lib/service/src/apps.ts";
 
 export interface AppProcess {
@@ -62,4 +66,53 @@ export async function stopApps(apps: AppProcess[], graceMs = 10_000): Promise<vo
       clearTimeout(timer);
     }),
   );
+}
+
+const repo = join(import.meta.dir, "..");
+
+export interface RunningApp extends AppProcess {
+  httpPort: number;
+  grpcPort: number;
+  url: (path: string) => string;
+}
+
+/**
+ * Starts `name` against the local infrastructure and waits for its /healthz: what tests and
+ * benchmarks use to run an app exactly as `bun run dev` does.
+ */
+export async function runApp(
+  name: AppName,
+  {
+    httpPort = APPS[name].httpPort,
+    grpcPort = APPS[name].grpcPort,
+    env = {} as Record<string, string>,
+  } = {},
+): Promise<RunningApp> {
+  const app = startApp(name, {
+    cwd: repo,
+    env: {
+      KAFKA_BROKERS: ENDPOINTS.kafkaBrokers,
+      DATABASE_URL: databaseUrlFor(name),
+      OTEL_EXPORTER_OTLP_ENDPOINT: ENDPOINTS.otlpHttp,
+      // Export spans quickly so a trace is in Jaeger within a second.
+      OTEL_BSP_SCHEDULE_DELAY: "200",
+      HTTP_PORT: String(httpPort),
+      GRPC_PORT: String(grpcPort),
+      ...env,
+    },
+  });
+  const url = (path: string) => `http://127.0.0.1:${httpPort}${path}`;
+  await waitUntil(
+    `${name} /healthz`,
+    async () => {
+      if (app.proc.exitCode !== null) throw new Error(`${name} exited with ${app.proc.exitCode}`);
+      return (await fetch(url("/healthz"))).ok;
+    },
+    { timeoutMs: 60_000 },
+  );
+  return { ...app, httpPort, grpcPort, url };
+}
+
+export async function stopApp(app: AppProcess): Promise<void> {
+  await stopApps([app]);
 }

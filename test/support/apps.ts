@@ -6,51 +6,7 @@ import { APPS, type AppName } from "../../lib/service/src/apps.ts";
 import { type AppProcess, startApp, stopApps } from "../../scripts/app-process.ts";
 import { ENDPOINTS, eventually } from "./infra.ts";
 
-const repo = join(import.meta.dir, "..", "..");
-
-export interface RunningApp extends AppProcess {
-  httpPort: number;
-  grpcPort: number;
-  url: (path: string) => string;
-}
-
-/** Starts `name` with the local infrastructure's addresses and waits for /healthz. */
-export async function runApp(
-  name: AppName,
-  {
-    httpPort = APPS[name].httpPort,
-    grpcPort = APPS[name].grpcPort,
-    env = {} as Record<string, string>,
-  } = {},
-): Promise<RunningApp> {
-  const app = startApp(name, {
-    cwd: repo,
-    env: {
-      KAFKA_BROKERS: ENDPOINTS.kafkaBrokers,
-      DATABASE_URL: databaseUrlFor(name),
-      OTEL_EXPORTER_OTLP_ENDPOINT: ENDPOINTS.otlpHttp,
-      // Export spans quickly so tests find them in Jaeger within seconds.
-      OTEL_BSP_SCHEDULE_DELAY: "200",
-      HTTP_PORT: String(httpPort),
-      GRPC_PORT: String(grpcPort),
-      ...env,
-    },
-  });
-  const url = (path: string) => `http://127.0.0.1:${httpPort}${path}`;
-  await eventually(
-    `${name} /healthz`,
-    async () => {
-      if (app.proc.exitCode !== null) throw new Error(`${name} exited with ${app.proc.exitCode}`);
-      return (await fetch(url("/healthz"))).ok ? true : undefined;
-    },
-    60_000,
-  );
-  return { ...app, httpPort, grpcPort, url };
-}
-
-export async function stopApp(app: RunningApp): Promise<void> {
-  await stopApps([app]);
-}
+export { type RunningApp, runApp, stopApp } from "../../scripts/app-process.ts";
 
 export interface Sample {
   metric: Record<string, string>;
