@@ -1,10 +1,6 @@
-// Runs apps as real processes (exactly as `bun run dev` does) for system tests, and reads
-// what people read: HTTP endpoints, Prometheus queries, Jaeger traces.
-import { join } from "node:path";
-import { databaseUrlFor } from "../../lib/db/src/index.ts";
-import { APPS, type AppName } from "../../lib/service/src/apps.ts";
-import { type AppProcess, startApp, stopApps } from "../../scripts/app-process.ts";
-import { ENDPOINTS, eventually } from "./infra.ts";
+// Reads what people read during system tests: Prometheus queries and Jaeger traces; runs
+// apps as real processes through scripts/app-process.ts, exactly as `bun run dev` does.
+import { ENDPOINTS } from "./infra.ts";
 
 export { type RunningApp, runApp, stopApp } from "../../scripts/app-process.ts";
 

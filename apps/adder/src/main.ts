@@ -1,6 +1,7 @@
-// adder: wiring only. The foundation serves /healthz, /readyz and /metrics on the app's HTTP
-// port; the app's gRPC service and domain logic are added by its own issue.
-import { bootApp, serveHttp } from "@obs/service";
+// adder: gRPC adder.v1.Adder on GRPC_PORT (50051), REST/health/metrics on HTTP_PORT (9090).
+import { exitOnSignals, onShutdown } from "@obs/service";
+import { startAdder } from "./app.ts";
 
-const app = bootApp("adder");
-serveHttp(app);
+const adder = await startAdder();
+onShutdown("adder", () => adder.stop());
+exitOnSignals((line) => adder.telemetry.logger.info(line));

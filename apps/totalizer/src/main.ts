@@ -1,6 +1,6 @@
-// totalizer: wiring only. The foundation serves /healthz, /readyz and /metrics on the app's HTTP
-// port; the app's gRPC service and domain logic are added by its own issue.
-import { bootApp, serveHttp } from "@obs/service";
+// totalizer: wiring only; see app.ts.
+import { bootApp, onShutdown } from "@obs/service";
+import { startTotalizer } from "./app.ts";
 
-const app = bootApp("totalizer");
-serveHttp(app);
+const totalizer = await startTotalizer(bootApp("totalizer"));
+onShutdown("totalizer", () => totalizer.stop());

@@ -1,0 +1,201 @@
+// Wiring of one adder instance: telemetry, Kafka, the topic, the HTTP and gRPC ports, and a
+// stop() that closes them in order. It is a function rather than main.ts's top level so tests
+// can run instances side by side on ephemeral ports. lib/service's bootApp/serveHttp/serveGrpc
+// register into one process-wide shutdown list (run once per process), so this composes the
+// servers underneath them and owns its own shutdown order instead.
+import { type Admin, createKafka, type Kafka, kafkaTelemetry } from "@obs/kafka";
+import { startTelemetry, type Telemetry, type TelemetryOptions } from "@obs/otel";
+import { dlqTopic, loadProto, TOPICS } from "@obs/proto";
+import { type AppConfig, loadConfig, startGrpcServer, startHttpServer } from "@obs/service";
+import { type AdderSettings, loadAdderSettings } from "./config.ts";
+import { createPublisher, produceDeadline } from "./publish.ts";
+import { adderRoutes } from "./rest.ts";
+import { adderHandlers } from "./service.ts";
+
+export interface AdderOptions {
+  /** Source of GRPC_PORT, HTTP_PORT, KAFKA_BROKERS, ADDER_*; default process.env. */
+  env?: Record<string, string | undefined>;
+  /** Wins over env, e.g. `{ grpcPort: 0, httpPort: 0 }` for ephemeral ports. */
+  config?: Partial<AppConfig>;
+  settings?: Partial<AdderSettings>;
+  /** Extra telemetry options, e.g. an in-memory span processor in tests. */
+  telemetry?: Partial<TelemetryOptions>;
+}
+
+export interface Adder {
+  config: AppConfig;
+  settings: AdderSettings;
+  /** The ports actually bound (differ from config when it asked for 0). */
+  grpcPort: number;
+  httpPort: number;
+  telemetry: Telemetry;
+  kafka: Kafka;
+  /** gRPC drains first, then HTTP, then Kafka, then telemetry is flushed. Idempotent. */
+  stop(): Promise<void>;
+}
+
+export const SERVICE_NAME = "adder.v1.Adder";
+
+function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+  work.catch(() => {});
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  return Promise.race([
+    work,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * Creates adder.sums.v1 and its DLQ with enough partitions for a consumer group (idempotent).
+ * A broker that is down at start-up does not stop the adder: it keeps trying in the
+ * background, and /readyz says not ready until the topic exists.
+ */
+function ensureTopics(admin: Admin, settings: AdderSettings, telemetry: Telemetry) {
+  const specs = [TOPICS.sums, dlqTopic(TOPICS.sums)].map((topic) => ({
+    topic,
+    partitions: settings.topicPartitions,
+  }));
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let stopped = false;
+  const attempt = async (): Promise<void> => {
+    try {
+      await withTimeout(admin.createTopics(specs), settings.kafkaCheckTimeoutMs, "createTopics");
+      const counts = await withTimeout(
+        admin.partitionCounts([TOPICS.sums]),
+        settings.kafkaCheckTimeoutMs,
+        "partitionCounts",
+      );
+      const partitions = counts.get(TOPICS.sums) ?? 0;
+      // An existing topic is left as it is; fewer partitions limit how far a group can spread.
+      if (partitions < settings.topicPartitions)
+        telemetry.logger.warn(
+          { topic: TOPICS.sums, partitions, wanted: settings.topicPartitions },
+          "topic has fewer partitions than configured",
+        );
+    } catch (error) {
+      telemetry.logger.warn({ err: error }, "cannot create Kafka topics yet; retrying");
+      if (!stopped) timer = setTimeout(attempt, 5000);
+    }
+  };
+  return {
+    first: attempt(),
+    stop() {
+      stopped = true;
+      clearTimeout(timer);
+    },
+  };
+}
+
+export async function startAdder(options: AdderOptions = {}): Promise<Adder> {
+  const env = options.env ?? process.env;
+  const config: AppConfig = { ...loadConfig("adder", env), ...options.config };
+  const settings: AdderSettings = { ...loadAdderSettings(env), ...options.settings };
+
+  // First, so every client and server created below is traced.
+  const telemetry = startTelemetry({
+    serviceName: "adder",
+    serviceVersion: config.version,
+    ...options.telemetry,
+  });
+  const { logger } = telemetry;
+
+  // Closed in reverse order, also when start-up fails half-way.
+  const closers: { name: string; close: () => Promise<void> | void }[] = [
+    { name: "telemetry", close: () => telemetry.shutdown() },
+  ];
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      for (const { name, close } of closers.reverse()) {
+        try {
+          await close();
+        } catch (error) {
+          logger.warn({ err: error }, `error while closing ${name}`);
+        }
+      }
+    })();
+    return stopping;
+  };
+
+  try {
+    const kafka = await createKafka({
+      brokers: config.kafkaBrokers,
+      clientId: config.name,
+      logger: {
+        info: (message, fields) => logger.info(fields ?? {}, message),
+        warn: (message, fields) => logger.warn(fields ?? {}, message),
+        error: (message, fields) => logger.error(fields ?? {}, message),
+      },
+      hooks: kafkaTelemetry(telemetry),
+    });
+    // After the telemetry hooks, hence innermost: the telemetry records a timeout as an error.
+    kafka.use({ produce: [produceDeadline(settings.publishTimeoutMs)] });
+    closers.push({ name: "kafka", close: () => kafka.close() });
+
+    const admin = await kafka.admin();
+    const topics = ensureTopics(admin, settings, telemetry);
+    closers.push({ name: "topics", close: () => topics.stop() });
+    await topics.first;
+
+    const publisher = createPublisher(await kafka.producer());
+
+    const http = startHttpServer({
+      port: config.httpPort,
+      host: config.host,
+      metrics: () => telemetry.renderMetrics(),
+      readiness: {
+        kafka: async () => {
+          const names = await withTimeout(
+            admin.listTopics(),
+            settings.kafkaCheckTimeoutMs,
+            "kafka metadata",
+          );
+          if (!names.includes(TOPICS.sums)) throw new Error(`topic ${TOPICS.sums} missing`);
+        },
+      },
+      routes: adderRoutes({ publisher, tracer: telemetry.tracer, logger }),
+    });
+    closers.push({ name: "http", close: () => http.stop() });
+
+    const proto = loadProto("adder");
+    const grpc = await startGrpcServer({
+      port: config.grpcPort,
+      host: config.host,
+      packageDefinition: proto.definition,
+      services: [
+        {
+          name: SERVICE_NAME,
+          definition: proto.grpc.adder.v1.Adder.service,
+          implementation: adderHandlers({
+            publisher,
+            logger,
+            batching: { maxBatch: settings.batchMax, lingerMs: settings.batchLingerMs },
+          }),
+        },
+      ],
+      telemetry,
+    });
+    // Last registered, first closed: no call can publish after Kafka is closed.
+    closers.push({ name: "grpc", close: () => grpc.stop() });
+
+    logger.info(
+      { grpcPort: grpc.port, httpPort: http.port, brokers: config.kafkaBrokers },
+      "adder started",
+    );
+    return {
+      config,
+      settings,
+      grpcPort: grpc.port,
+      httpPort: http.port,
+      telemetry,
+      kafka,
+      stop,
+    };
+  } catch (error) {
+    logger.error({ err: error }, "adder failed to start");
+    await stop();
+    throw error;
+  }
+}

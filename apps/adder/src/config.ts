@@ -1,0 +1,34 @@
+// The adder's own settings, next to the shared AppConfig (ports, brokers) from lib/service.
+export interface AdderSettings {
+  /** How long a publish may wait for the broker's acknowledgement before the call fails. */
+  publishTimeoutMs: number;
+  /** AddStream sends a batch when it holds this many messages... */
+  batchMax: number;
+  /** ...or this long after its first message. */
+  batchLingerMs: number;
+  /** Partitions of adder.sums.v1 (and its DLQ), so a consumer group can spread. */
+  topicPartitions: number;
+  /** Bound on each Kafka call made by /readyz and by the start-up topic creation. */
+  kafkaCheckTimeoutMs: number;
+}
+
+function positiveInt(env: Record<string, string | undefined>, key: string, fallback: number) {
+  const raw = env[key];
+  if (raw === undefined || raw === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value <= 0)
+    throw new Error(`${key}=${raw} is not a positive integer`);
+  return value;
+}
+
+export function loadAdderSettings(
+  env: Record<string, string | undefined> = process.env,
+): AdderSettings {
+  return {
+    publishTimeoutMs: positiveInt(env, "ADDER_PUBLISH_TIMEOUT_MS", 5000),
+    batchMax: positiveInt(env, "ADDER_BATCH_MAX", 500),
+    batchLingerMs: positiveInt(env, "ADDER_BATCH_LINGER_MS", 5),
+    topicPartitions: positiveInt(env, "ADDER_TOPIC_PARTITIONS", 3),
+    kafkaCheckTimeoutMs: positiveInt(env, "ADDER_KAFKA_CHECK_TIMEOUT_MS", 3000),
+  };
+}

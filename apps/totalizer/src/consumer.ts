@@ -1,0 +1,164 @@
+// Consumes SumMessages and applies them to the store, one transaction per partition batch.
+// Poison (undecodable or semantically unusable) messages fail in `decode`, so the port sends
+// them to `<topic>.dlq` one by one and the good messages of the batch are still counted.
+// Database failures are never dead-lettered: the batch is retried until it lands or the
+// consumer closes, and then it stays uncommitted for the next member of the group.
+import type { BatchHandler, Consumer, Kafka, KafkaMessage } from "@obs/kafka";
+import {
+  type KafkaMetrics,
+  type Logger,
+  type MessagingSpan,
+  readProducedAt,
+  startConsumerSpan,
+} from "@obs/otel";
+import { eventCodec, PoisonMessageError } from "@obs/proto";
+import { isPermanentDbError, type Store } from "./store.ts";
+
+export interface SumEvent {
+  messageId: string;
+  sum: bigint;
+  /** Epoch milliseconds, from the body. */
+  producedAtMs: number;
+}
+
+/** adder.v1.SumMessage as the codec hands it out (snake_case, int64 as strings, defaults set). */
+interface SumMessageBody {
+  sum: string;
+  produced_at: { seconds: string; nanos: number } | null;
+  trace_id: string;
+  span_id: string;
+  message_id: string;
+}
+
+const codec = eventCodec<SumMessageBody>("adder.v1.SumMessage");
+
+/**
+ * Raw record → SumEvent. Beyond the codec's shape check, a message must carry what the
+ * totalizer relies on: a message_id (without it redeliveries cannot be recognised) and a
+ * produced_at (the seed's latency source). A missing sum is proto3's zero.
+ */
+export function decodeSum(message: KafkaMessage): SumEvent {
+  const body = codec.decode(message.value);
+  if (!body.message_id) throw new PoisonMessageError("adder.v1.SumMessage: message_id is missing");
+  const seconds = Number(body.produced_at?.seconds ?? 0);
+  if (!body.produced_at || !Number.isFinite(seconds) || seconds <= 0)
+    throw new PoisonMessageError("adder.v1.SumMessage: produced_at is missing");
+  return {
+    messageId: body.message_id,
+    sum: BigInt(body.sum),
+    producedAtMs: seconds * 1000 + Math.floor((body.produced_at.nanos ?? 0) / 1e6),
+  };
+}
+
+export interface SumConsumerOptions {
+  kafka: Kafka;
+  store: Store;
+  topic: string;
+  groupId: string;
+  metrics: KafkaMetrics;
+  logger: Logger;
+  /** First retry delay of a failed database write; doubles up to 5 s. */
+  retryDelayMs?: number;
+}
+
+export interface SumConsumer {
+  consumer: Consumer;
+  /** Partitions this member has processed batches from, for logs and tests. */
+  partitions(): number[];
+  close(): Promise<void>;
+}
+
+export function startSumConsumer(options: SumConsumerOptions): SumConsumer {
+  const { store, topic, groupId, metrics, logger } = options;
+  const seen = new Set<number>();
+
+  const eachBatch: BatchHandler<SumEvent> = async (batch, context) => {
+    seen.add(context.partition);
+    const now = Date.now();
+    const spans: MessagingSpan[] = batch.map(({ message, payload }) => {
+      // The port's batch hook measures latency from the produced_at header; a producer that
+      // did not go through our hooks may only have the body's timestamp, which is the same
+      // moment (the adder stamps both), so fall back to it.
+      if (readProducedAt(message.headers) === undefined)
+        metrics.deliveryLatency(topic, now - payload.producedAtMs);
+      // The hook's batch span only links to the producers; a per-message `process` span whose
+      // parent is the producer's keeps each Add call one connected trace in Jaeger.
+      return startConsumerSpan(message.topic, message.headers, {
+        partition: message.partition,
+        offset: message.offset,
+        group: groupId,
+        key: message.key,
+      });
+    });
+    const records = batch.map(({ message, payload }) => ({
+      messageId: payload.messageId,
+      sum: payload.sum,
+      partition: message.partition,
+      offset: message.offset,
+    }));
+    try {
+      const result = await withRetry(() => store.applyBatch(topic, records), {
+        signal: context.signal,
+        delayMs: options.retryDelayMs ?? 200,
+        onRetry: (error, attempt) =>
+          logger.warn(
+            { err: error, attempt, partition: context.partition, messages: records.length },
+            "applying sums failed; retrying",
+          ),
+      });
+      for (const span of spans) span.end();
+      logger.debug(
+        { partition: context.partition, ...result, lastOffset: String(records.at(-1)?.offset) },
+        "sums applied",
+      );
+    } catch (error) {
+      for (const span of spans) span.end(error);
+      throw error;
+    }
+  };
+
+  const consumer = options.kafka.consumer<SumEvent>({
+    groupId,
+    topics: [topic],
+    decode: decodeSum,
+    eachBatch,
+  });
+
+  return {
+    consumer,
+    partitions: () => [...seen].sort((a, b) => a - b),
+    close: () => consumer.close(),
+  };
+}
+
+/**
+ * Retries transient failures (connection loss, deadlock, failover) with capped exponential
+ * backoff. Gives up on a permanent error (it would fail forever and hold the partition) or
+ * when the consumer is closing (the batch is then redelivered, not dead-lettered).
+ */
+export async function withRetry<T>(
+  work: () => Promise<T>,
+  options: { signal: AbortSignal; delayMs: number; onRetry(error: unknown, attempt: number): void },
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (error) {
+      if (isPermanentDbError(error) || options.signal.aborted) throw error;
+      options.onRetry(error, attempt);
+      await abortableSleep(Math.min(options.delayMs * 2 ** (attempt - 1), 5_000), options.signal);
+    }
+  }
+}
+
+function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    }
+    signal.addEventListener("abort", done, { once: true });
+  });
+}

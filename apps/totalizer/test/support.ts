@@ -1,0 +1,169 @@
+// Shared by the totalizer's tests: one telemetry for the test process, a dedicated database
+// migrated like production, unique topic and group names, and helpers to produce SumMessages
+// the way the adder does (through lib/kafka's hooks, which stamp produced_at and traceparent).
+import { randomUUID } from "node:crypto";
+import { join } from "node:path";
+import { migrateApp } from "@obs/db";
+import { createKafka, type Kafka, type KafkaMessage, kafkaTelemetry } from "@obs/kafka";
+import { startTelemetry, type Telemetry } from "@obs/otel";
+import { eventCodec } from "@obs/proto";
+import { type AppConfig, loadConfig } from "@obs/service";
+import { ENDPOINTS } from "../../../test/support/infra.ts";
+import { startTotalizer, type Totalizer, type TotalizerOptions } from "../src/app.ts";
+
+/**
+ * Tests use their own database, so they never touch the total a running `bun run dev` shows;
+ * inside it every test has its own topic, and totals are keyed by topic, so tests (and files
+ * running at the same time) cannot see each other's numbers without any truncation.
+ */
+export const TEST_DATABASE_URL = ENDPOINTS.postgresUrl("totalizer_test");
+
+let migrated: Promise<unknown> | undefined;
+export function migrateTestDatabase(): Promise<unknown> {
+  migrated ??= migrateApp({
+    app: "totalizer",
+    schema: "totalizer",
+    url: TEST_DATABASE_URL,
+    migrationsFolder: join(import.meta.dir, "..", "drizzle"),
+    createDatabase: true,
+  });
+  return migrated;
+}
+
+let telemetry: Telemetry | undefined;
+/** One SDK per process: instances share it as they would share a process' registry. */
+export function testTelemetry(): Telemetry {
+  telemetry ??= startTelemetry({
+    serviceName: "totalizer",
+    spanProcessors: [],
+    processMetrics: false,
+    logger: { level: "warn" },
+  });
+  return telemetry;
+}
+
+export function testConfig(): AppConfig {
+  return loadConfig("totalizer", {
+    KAFKA_BROKERS: ENDPOINTS.kafkaBrokers,
+    DATABASE_URL: TEST_DATABASE_URL,
+  });
+}
+
+export const unique = (what: string) => `totalizer-test.${what}.${randomUUID().slice(0, 8)}`;
+
+export function startTestTotalizer(
+  options: Partial<Omit<TotalizerOptions, "config" | "telemetry">> & { topic: string },
+): Promise<Totalizer> {
+  return startTotalizer({
+    config: testConfig(),
+    telemetry: testTelemetry(),
+    groupId: unique("group"),
+    grpcPort: 0,
+    httpPort: 0,
+    databaseUrl: TEST_DATABASE_URL,
+    lagIntervalMs: 500,
+    ...options,
+  });
+}
+
+/** A producer-side Kafka client. `hooks: false` gives a bare one: no produced_at header. */
+export async function testKafka(options: { hooks?: boolean } = {}): Promise<Kafka> {
+  return createKafka({
+    brokers: [ENDPOINTS.kafkaBrokers],
+    clientId: "totalizer-test",
+    logger: { info() {}, warn() {}, error: console.error },
+    ...(options.hooks === false ? {} : { hooks: kafkaTelemetry(testTelemetry()) }),
+  });
+}
+
+const codec = eventCodec<object>("adder.v1.SumMessage");
+
+export interface Sum {
+  sum: bigint;
+  messageId: string;
+}
+
+/** The adder's record value for `sum`. */
+export function sumValue(sum: Sum, producedAt = new Date()): Buffer {
+  const ms = producedAt.getTime();
+  return codec.encode({
+    sum: sum.sum.toString(),
+    produced_at: { seconds: String(Math.floor(ms / 1000)), nanos: (ms % 1000) * 1e6 },
+    trace_id: "",
+    span_id: "",
+    message_id: sum.messageId,
+  });
+}
+
+export const newSum = (sum: bigint | number): Sum => ({
+  sum: BigInt(sum),
+  messageId: randomUUID(),
+});
+
+/** Sends sums keyed by message id, as the adder keys them; returns the delivery reports. */
+export async function produceSums(kafka: Kafka, topic: string, sums: Sum[]) {
+  const producer = await kafka.producer();
+  return producer.send(sums.map((s) => ({ topic, key: s.messageId, value: sumValue(s) })));
+}
+
+export const totalOf = (sums: Sum[]) => sums.reduce((n, s) => n + s.sum, 0n);
+
+export interface TotalJson {
+  total: string;
+  message_count: string;
+  updated_at: string | null;
+}
+
+export async function restTotal(app: Totalizer): Promise<TotalJson> {
+  const response = await fetch(`http://127.0.0.1:${app.httpPort}/v1/total`);
+  if (!response.ok) throw new Error(`GET /v1/total: ${response.status}`);
+  return (await response.json()) as TotalJson;
+}
+
+export async function metricsText(app: Totalizer): Promise<string> {
+  return (await fetch(`http://127.0.0.1:${app.httpPort}/metrics`)).text();
+}
+
+/** The value of the first sample of `name` whose labels include all of `labels`. */
+export function sample(
+  text: string,
+  name: string,
+  labels: Record<string, string>,
+): number | undefined {
+  for (const line of text.split("\n")) {
+    if (!line.startsWith(`${name}{`)) continue;
+    const close = line.lastIndexOf("}");
+    const labelText = line.slice(name.length + 1, close);
+    if (Object.entries(labels).every(([k, v]) => labelText.includes(`${k}="${v}"`)))
+      return Number(line.slice(close + 1).trim());
+  }
+  return undefined;
+}
+
+/** Reads every record of `topic` from the start with a throwaway group, until `count` arrived. */
+export async function readTopic(
+  kafka: Kafka,
+  topic: string,
+  count: number,
+  timeoutMs = 30_000,
+): Promise<KafkaMessage[]> {
+  const received: KafkaMessage[] = [];
+  const { promise, resolve } = Promise.withResolvers<void>();
+  const consumer = kafka.consumer({
+    groupId: unique("reader"),
+    topics: [topic],
+    deadLetterTopic: false,
+    eachMessage: (_payload, message) => {
+      received.push(message);
+      if (received.length >= count) resolve();
+    },
+  });
+  const timer = setTimeout(resolve, timeoutMs);
+  try {
+    await promise;
+  } finally {
+    clearTimeout(timer);
+    await consumer.close();
+  }
+  return received;
+}
