@@ -1,12 +1,18 @@
 // Wiring of one adder instance: telemetry, Kafka, the topic, the HTTP and gRPC ports, and a
 // stop() that closes them in order. It is a function rather than main.ts's top level so tests
-// can run instances side by side on ephemeral ports. lib/service's bootApp/serveHttp/serveGrpc
-// register into one process-wide shutdown list (run once per process), so this composes the
-// servers underneath them and owns its own shutdown order instead.
-import { type Admin, createKafka, type Kafka, kafkaTelemetry } from "@obs/kafka";
+// can run instances side by side on ephemeral ports; the instance owns its shutdown order
+// (lib/service's process-wide shutdown list is for main.ts).
+import type { Admin, Kafka } from "@obs/kafka";
 import { startTelemetry, type Telemetry, type TelemetryOptions } from "@obs/otel";
 import { dlqTopic, loadProto, TOPICS } from "@obs/proto";
-import { type AppConfig, loadConfig, startGrpcServer, startHttpServer } from "@obs/service";
+import {
+  type AppConfig,
+  createAppKafka,
+  loadConfig,
+  startGrpcServer,
+  startHttpServer,
+  withTimeout,
+} from "@obs/service";
 import { type AdderSettings, loadAdderSettings } from "./config.ts";
 import { createPublisher, produceDeadline } from "./publish.ts";
 import { adderRoutes } from "./rest.ts";
@@ -35,17 +41,6 @@ export interface Adder {
 }
 
 export const SERVICE_NAME = "adder.v1.Adder";
-
-function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
-  work.catch(() => {});
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  return Promise.race([
-    work,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
-}
 
 /**
  * Creates adder.sums.v1 and its DLQ with enough partitions for a consumer group (idempotent).
@@ -120,16 +115,7 @@ export async function startAdder(options: AdderOptions = {}): Promise<Adder> {
   };
 
   try {
-    const kafka = await createKafka({
-      brokers: config.kafkaBrokers,
-      clientId: config.name,
-      logger: {
-        info: (message, fields) => logger.info(fields ?? {}, message),
-        warn: (message, fields) => logger.warn(fields ?? {}, message),
-        error: (message, fields) => logger.error(fields ?? {}, message),
-      },
-      hooks: kafkaTelemetry(telemetry),
-    });
+    const { kafka } = await createAppKafka(config, telemetry);
     // After the telemetry hooks, hence innermost: the telemetry records a timeout as an error.
     kafka.use({ produce: [produceDeadline(settings.publishTimeoutMs)] });
     closers.push({ name: "kafka", close: () => kafka.close() });

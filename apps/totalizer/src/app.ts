@@ -2,15 +2,17 @@
 // Everything is owned by the returned handle (not the process-wide shutdown list), so tests
 // can run several instances in one process with their own topic, group and ports.
 import { databaseUrlFor } from "@obs/db";
-import { createKafka, type Kafka, kafkaTelemetry, startLagMonitor } from "@obs/kafka";
+import { type Kafka, startLagMonitor } from "@obs/kafka";
 import type { Telemetry } from "@obs/otel";
 import { loadProto, TOPICS } from "@obs/proto";
 import {
   type AppConfig,
+  createAppKafka,
   type GrpcServer,
   type HttpServer,
   startGrpcServer,
   startHttpServer,
+  withTimeout,
 } from "@obs/service";
 import { type SumConsumer, startSumConsumer } from "./consumer.ts";
 import { totalizerRoutes } from "./routes.ts";
@@ -56,17 +58,7 @@ export async function startTotalizer(options: TotalizerOptions): Promise<Totaliz
     options.databaseUrl ?? config.databaseUrl ?? databaseUrlFor(config.name),
   );
 
-  const hooks = kafkaTelemetry(telemetry);
-  const kafka = await createKafka({
-    brokers: config.kafkaBrokers,
-    clientId: config.name,
-    logger: {
-      info: (message, fields) => logger.info(fields ?? {}, message),
-      warn: (message, fields) => logger.warn(fields ?? {}, message),
-      error: (message, fields) => logger.error(fields ?? {}, message),
-    },
-    hooks,
-  });
+  const { kafka, hooks } = await createAppKafka(config, telemetry);
   const admin = await kafka.admin();
   // Subscribing to a missing topic would leave the consumer idle until a producer creates it
   // with the broker's defaults; creating it here keeps start-up order irrelevant.
@@ -112,10 +104,10 @@ export async function startTotalizer(options: TotalizerOptions): Promise<Totaliz
       metrics: () => telemetry.renderMetrics(),
       routes: totalizerRoutes(store, topic, logger),
       readiness: {
-        postgres: () => store.ping(),
+        postgres: () => withTimeout(store.ping(), 3000, "postgres ping"),
         // Metadata of the consumed topic: proves a broker answers and the topic is there.
         kafka: async () => {
-          const counts = await admin.partitionCounts([topic]);
+          const counts = await withTimeout(admin.partitionCounts([topic]), 3000, "kafka metadata");
           if (!counts.get(topic)) throw new Error(`topic ${topic} not found`);
         },
       },

@@ -2,12 +2,10 @@
 // traced), the HTTP port with health and metrics, and shutdown on SIGTERM/SIGINT in reverse
 // order with telemetry flushed last.
 
-import type { PackageDefinition } from "@grpc/proto-loader";
 import { startTelemetry, type Telemetry } from "@obs/otel";
 import type { Hono } from "hono";
 import type { AppName } from "./apps.ts";
 import { type AppConfig, loadConfig } from "./config.ts";
-import { type GrpcServiceBinding, startGrpcServer } from "./grpc.ts";
 import { type ReadinessCheck, startHttpServer } from "./http.ts";
 import { exitOnSignals, onShutdown } from "./lifecycle.ts";
 
@@ -41,25 +39,4 @@ export function serveHttp({ config, telemetry }: AppRuntime, options: ServeOptio
   });
   onShutdown("http", () => server.stop());
   telemetry.logger.info({ port: server.port }, `${config.name} http listening`);
-}
-
-/** Opens the app's gRPC port with its services, health and reflection; drained on shutdown. */
-export async function serveGrpc(
-  { config, telemetry }: AppRuntime,
-  packageDefinition: PackageDefinition,
-  services: GrpcServiceBinding[],
-): Promise<Awaited<ReturnType<typeof startGrpcServer>>> {
-  const server = await startGrpcServer({
-    port: config.grpcPort,
-    host: config.host,
-    packageDefinition,
-    services,
-    telemetry,
-  });
-  onShutdown("grpc", () => server.stop());
-  telemetry.logger.info(
-    { port: server.port, services: services.map((s) => s.name) },
-    `${config.name} grpc listening`,
-  );
-  return server;
 }

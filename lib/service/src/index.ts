@@ -1,4 +1,4 @@
-export { type AppRuntime, bootApp, type ServeOptions, serveGrpc, serveHttp } from "./app.ts";
+export { type AppRuntime, bootApp, type ServeOptions, serveHttp } from "./app.ts";
 export { APP_NAMES, APPS, type AppName, type AppSpec } from "./apps.ts";
 export { type AppConfig, loadConfig } from "./config.ts";
 export {
@@ -14,4 +14,6 @@ export {
   type ReadinessCheck,
   startHttpServer,
 } from "./http.ts";
+export { createAppKafka, kafkaLogger } from "./kafka.ts";
 export { exitOnSignals, onShutdown, shutdown } from "./lifecycle.ts";
+export { withTimeout } from "./timeout.ts";

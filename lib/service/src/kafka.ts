@@ -1,10 +1,12 @@
-// An app's Kafka client: the adapter lib/kafka picks, traced and measured through
-// lib/kafka's OpenTelemetry hooks, logging through the app's logger, closed on shutdown.
-import { createKafka, type Kafka, kafkaTelemetry, type Logger } from "@obs/kafka";
-import type { AppRuntime } from "./app.ts";
-import { onShutdown } from "./lifecycle.ts";
+// An app's Kafka client: the adapter lib/kafka picks, traced and measured through lib/kafka's
+// OpenTelemetry hooks, logging through the app's logger. The caller owns closing it, so one
+// process can run several app instances (tests) with their own clients.
+import { createKafka, type Kafka, type KafkaHooks, kafkaTelemetry, type Logger } from "@obs/kafka";
+import type { Telemetry } from "@obs/otel";
+import type { AppConfig } from "./config.ts";
 
-function kafkaLogger(logger: AppRuntime["telemetry"]["logger"]): Logger {
+/** lib/kafka logs (message, fields); pino takes (fields, message). */
+export function kafkaLogger(logger: Telemetry["logger"]): Logger {
   return {
     info: (message, fields) => logger.info(fields ?? {}, message),
     warn: (message, fields) => logger.warn(fields ?? {}, message),
@@ -12,10 +14,10 @@ function kafkaLogger(logger: AppRuntime["telemetry"]["logger"]): Logger {
   };
 }
 
-export async function connectKafka({
-  config,
-  telemetry,
-}: AppRuntime): Promise<{ kafka: Kafka; hooks: ReturnType<typeof kafkaTelemetry> }> {
+export async function createAppKafka(
+  config: Pick<AppConfig, "name" | "kafkaBrokers">,
+  telemetry: Telemetry,
+): Promise<{ kafka: Kafka; hooks: KafkaHooks & ReturnType<typeof kafkaTelemetry> }> {
   const hooks = kafkaTelemetry(telemetry);
   const kafka = await createKafka({
     brokers: config.kafkaBrokers,
@@ -23,6 +25,5 @@ export async function connectKafka({
     logger: kafkaLogger(telemetry.logger),
     hooks,
   });
-  onShutdown("kafka", () => kafka.close());
   return { kafka, hooks };
 }
