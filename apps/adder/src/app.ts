@@ -2,7 +2,7 @@
 // stop() that closes them in order. It is a function rather than main.ts's top level so tests
 // can run instances side by side on ephemeral ports; the instance owns its shutdown order
 // (lib/service's process-wide shutdown list is for main.ts).
-import type { Admin, Kafka } from "@obs/kafka";
+import { type Admin, type Kafka, startLagMonitor } from "@obs/kafka";
 import { startTelemetry, type Telemetry, type TelemetryOptions } from "@obs/otel";
 import { dlqTopic, loadProto, TOPICS } from "@obs/proto";
 import {
@@ -115,7 +115,7 @@ export async function startAdder(options: AdderOptions = {}): Promise<Adder> {
   };
 
   try {
-    const { kafka } = await createAppKafka(config, telemetry);
+    const { kafka, hooks } = await createAppKafka(config, telemetry);
     // After the telemetry hooks, hence innermost: the telemetry records a timeout as an error.
     kafka.use({ produce: [produceDeadline(settings.publishTimeoutMs)] });
     closers.push({ name: "kafka", close: () => kafka.close() });
@@ -124,6 +124,18 @@ export async function startAdder(options: AdderOptions = {}): Promise<Adder> {
     const topics = ensureTopics(admin, settings, telemetry);
     closers.push({ name: "topics", close: () => topics.stop() });
     await topics.first;
+
+    for (const groupId of settings.watchedGroups) {
+      const stopLag = startLagMonitor({
+        admin,
+        groupId,
+        topics: [TOPICS.sums],
+        metrics: hooks.metrics,
+        intervalMs: settings.lagIntervalMs,
+        onError: (error) => logger.warn({ err: error, groupId }, "kafka lag poll failed"),
+      });
+      closers.push({ name: `lag ${groupId}`, close: stopLag });
+    }
 
     const publisher = createPublisher(await kafka.producer());
 

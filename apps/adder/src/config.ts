@@ -10,6 +10,13 @@ export interface AdderSettings {
   topicPartitions: number;
   /** Bound on each Kafka call made by /readyz and by the start-up topic creation. */
   kafkaCheckTimeoutMs: number;
+  /**
+   * Consumer groups of adder.sums.v1 whose lag the adder exports. The producer side keeps
+   * reporting while a consumer is down — when lag matters most — as Burrow or kafka-exporter do.
+   */
+  watchedGroups: string[];
+  /** kafka_consumer_lag refresh interval. */
+  lagIntervalMs: number;
 }
 
 function positiveInt(env: Record<string, string | undefined>, key: string, fallback: number) {
@@ -30,5 +37,10 @@ export function loadAdderSettings(
     batchLingerMs: positiveInt(env, "ADDER_BATCH_LINGER_MS", 5),
     topicPartitions: positiveInt(env, "ADDER_TOPIC_PARTITIONS", 3),
     kafkaCheckTimeoutMs: positiveInt(env, "ADDER_KAFKA_CHECK_TIMEOUT_MS", 3000),
+    watchedGroups: (env.ADDER_WATCHED_GROUPS ?? "totalizer")
+      .split(",")
+      .map((g) => g.trim())
+      .filter(Boolean),
+    lagIntervalMs: positiveInt(env, "ADDER_LAG_INTERVAL_MS", 5000),
   };
 }

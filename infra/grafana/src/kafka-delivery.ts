@@ -59,9 +59,10 @@ export const kafkaDelivery = () =>
       timeseries({
         title: "Consumer lag",
         unit: "short",
+        // max, not sum: the consumer and the producer side may both export a group's lag.
         queries: [
           {
-            expr: "sum by (consumer_group, topic, partition) (kafka_consumer_lag)",
+            expr: "max by (consumer_group, topic, partition) (kafka_consumer_lag)",
             legend: "{{consumer_group}} {{topic}}/{{partition}}",
           },
         ],
