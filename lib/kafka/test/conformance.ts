@@ -433,6 +433,93 @@ export function conformance(adapter: AdapterName): void {
       ]);
     });
 
+    it("keeps consuming across bursts of produce calls with no pause between them", {
+      timeout: TEST_TIMEOUT_MS,
+    }, async () => {
+      // Regression: the platformatic adapter stopped fetching for good (no error, `done` pending,
+      // lag stuck above 0) when a send's records arrived while the previous send's were still
+      // being handled. Both handler styles, each in its own group, read every message; a short
+      // await in the handlers keeps the "still being handled" window open.
+      const t = await topic("bursts");
+      const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+      const styles = ["eachMessage", "eachBatch"] as const;
+      const seen = { eachMessage: new Set<string>(), eachBatch: new Set<string>() };
+      const groupOf = (style: (typeof styles)[number]) => `${t}.${style}`;
+      const started = [
+        consume({
+          groupId: groupOf("eachMessage"),
+          topics: [t],
+          eachMessage: async (message) => {
+            await pause(2);
+            seen.eachMessage.add(text(message.value) ?? "");
+          },
+        }),
+        consume({
+          groupId: groupOf("eachBatch"),
+          topics: [t],
+          eachBatch: async (batch) => {
+            await pause(5);
+            for (const { message } of batch) seen.eachBatch.add(text(message.value) ?? "");
+          },
+        }),
+      ];
+      await Promise.all(started.map((c) => c.ready));
+
+      let sent = 0;
+      const send = (count: number) => {
+        const values = Array.from({ length: count }, () => String(sent++));
+        return producer.send(values.map((value) => ({ topic: t, key: `k${value}`, value })));
+      };
+      const consumed = async (what: string, count: number, timeoutMs: number) => {
+        try {
+          await waitFor(
+            what,
+            () => (styles.every((style) => seen[style].size >= count) ? true : undefined),
+            timeoutMs,
+          );
+        } catch (error) {
+          const counts = styles.map((style) => `${style} ${seen[style].size}`).join(", ");
+          throw new Error(`${String(error)} (of ${count}: ${counts})`);
+        }
+      };
+
+      // The reported shape: one send, both consumers idle again, then sends 0 ms apart.
+      await send(6);
+      await consumed("the first send", 6, 20_000);
+      await send(1);
+      await send(2);
+      await pause(0);
+      await send(3);
+      // Back-to-back sends, none awaited before the next one starts.
+      await Promise.all([send(2), send(1), send(4), send(1)]);
+      // Then a burst with pauses of 0 to 20 ms.
+      for (const [size, ms] of [
+        [1, 0],
+        [5, 0],
+        [1, 10],
+        [2, 0],
+        [7, 20],
+        [1, 0],
+        [3, 5],
+      ] as const) {
+        await send(size);
+        await pause(ms);
+      }
+
+      await consumed(`all ${sent} messages`, sent, 20_000);
+      for (const style of styles) {
+        assert.deepEqual(
+          [...seen[style]].map(Number).sort((a, b) => a - b),
+          Array.from({ length: sent }, (_, i) => i),
+          `${style} saw every message`,
+        );
+      }
+      await waitFor("lag back to 0 in both groups", async () => {
+        const lags = await Promise.all(styles.map((style) => totalLag(groupOf(style), t)));
+        return lags.every((lag) => lag === 0n) ? true : undefined;
+      });
+    });
+
     it("runs batch handlers per partition and commits after them", {
       timeout: TEST_TIMEOUT_MS,
     }, async () => {

@@ -82,29 +82,19 @@ function toKafkaMessage(message: Message): KafkaMessage {
   };
 }
 
-/** Reads whatever the stream has buffered, waiting only when it has nothing. */
-async function nextBatch(stream: MessagesStream<Buf, Buf, Buf, Buf>): Promise<Message[] | null> {
-  for (;;) {
-    const batch: Message[] = [];
-    let message: Message | null;
-    // biome-ignore lint/suspicious/noAssignInExpressions: the idiomatic Readable drain loop
-    while (batch.length < MAX_BATCH && (message = stream.read() as Message | null) !== null) {
-      batch.push(message);
-    }
-    if (batch.length > 0) return batch;
-    if (stream.destroyed || stream.readableEnded) return null;
-    await new Promise<void>((resolve) => {
-      const wake = () => {
-        stream.off("readable", wake);
-        stream.off("close", wake);
-        stream.off("end", wake);
-        resolve();
-      };
-      stream.on("readable", wake);
-      stream.on("close", wake);
-      stream.on("end", wake);
-    });
+/**
+ * Takes, without waiting, what the stream already has buffered behind `first` (up to MAX_BATCH).
+ * Only ever called from inside the `for await` below, whose iterator keeps a 'readable' listener
+ * on the stream for as long as it runs; see the comment there for why that matters.
+ */
+function drainBuffered(stream: MessagesStream<Buf, Buf, Buf, Buf>, first: Message): Message[] {
+  const batch = [first];
+  let message: Message | null;
+  // biome-ignore lint/suspicious/noAssignInExpressions: the idiomatic Readable drain loop
+  while (batch.length < MAX_BATCH && (message = stream.read() as Message | null) !== null) {
+    batch.push(message);
   }
+  return batch;
 }
 
 function consumer(
@@ -134,11 +124,22 @@ function consumer(
       fallbackMode: options.fromBeginning ? "earliest" : "latest",
     });
     ready.resolve();
-    const failed = new Promise<never>((_, reject) => stream?.once("error", reject));
-    failed.catch(() => {});
-    for (;;) {
-      const messages = await Promise.race([nextBatch(stream), failed]);
-      if (messages === null || closing) return;
+    // The stream must be consumed by something that stays attached to it for its whole life, such
+    // as this `for await` (its iterator holds one 'readable' listener until it returns). Do NOT
+    // wait for data with a 'readable' listener added and removed around each wait: removing the
+    // last one resets `readableFlowing` to null on the next tick (standard Readable behaviour), and
+    // MessagesStream#fetch (@platformatic/kafka 2.12.1, dist/clients/consumer/messages-stream.js)
+    // returns without fetching or pushing when `readableFlowing === null` ("nobody is consuming").
+    // A fetch that completed while our handler ran (no listener attached) then ended the fetch
+    // loop, and the `_read()` our next `read()` triggered returned the same way, leaving the
+    // Readable's `reading` flag set, so `_read()` was never called again: the consumer stalled
+    // for good with a committed offset below the high watermark, and nothing errored. That is
+    // what happened when two produce calls landed close together (the second one's records
+    // arrived while the first one's batch was being handled).
+    // The iterator also rethrows a stream error (or a close without end) here, which rejects `done`.
+    for await (const first of stream) {
+      if (closing) return;
+      const messages = drainBuffered(stream, first);
       for (const batch of groupByPartition(messages.map(toKafkaMessage))) {
         await process(batch);
         if (closing) return;
