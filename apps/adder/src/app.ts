@@ -4,7 +4,7 @@
 // (lib/service's process-wide shutdown list is for main.ts).
 import { type Admin, type Kafka, startLagMonitor } from "@obs/kafka";
 import { startTelemetry, type Telemetry, type TelemetryOptions } from "@obs/otel";
-import { dlqTopic, loadProto, TOPICS } from "@obs/proto";
+import { dlqTopic, loadProto } from "@obs/proto";
 import {
   type AppConfig,
   createAppKafka,
@@ -48,7 +48,7 @@ export const SERVICE_NAME = "adder.v1.Adder";
  * background, and /readyz says not ready until the topic exists.
  */
 function ensureTopics(admin: Admin, settings: AdderSettings, telemetry: Telemetry) {
-  const specs = [TOPICS.sums, dlqTopic(TOPICS.sums)].map((topic) => ({
+  const specs = [settings.topic, dlqTopic(settings.topic)].map((topic) => ({
     topic,
     partitions: settings.topicPartitions,
   }));
@@ -58,15 +58,15 @@ function ensureTopics(admin: Admin, settings: AdderSettings, telemetry: Telemetr
     try {
       await withTimeout(admin.createTopics(specs), settings.kafkaCheckTimeoutMs, "createTopics");
       const counts = await withTimeout(
-        admin.partitionCounts([TOPICS.sums]),
+        admin.partitionCounts([settings.topic]),
         settings.kafkaCheckTimeoutMs,
         "partitionCounts",
       );
-      const partitions = counts.get(TOPICS.sums) ?? 0;
+      const partitions = counts.get(settings.topic) ?? 0;
       // An existing topic is left as it is; fewer partitions limit how far a group can spread.
       if (partitions < settings.topicPartitions)
         telemetry.logger.warn(
-          { topic: TOPICS.sums, partitions, wanted: settings.topicPartitions },
+          { topic: settings.topic, partitions, wanted: settings.topicPartitions },
           "topic has fewer partitions than configured",
         );
     } catch (error) {
@@ -129,7 +129,7 @@ export async function startAdder(options: AdderOptions = {}): Promise<Adder> {
       const stopLag = startLagMonitor({
         admin,
         groupId,
-        topics: [TOPICS.sums],
+        topics: [settings.topic],
         metrics: hooks.metrics,
         intervalMs: settings.lagIntervalMs,
         onError: (error) => logger.warn({ err: error, groupId }, "kafka lag poll failed"),
@@ -137,7 +137,7 @@ export async function startAdder(options: AdderOptions = {}): Promise<Adder> {
       closers.push({ name: `lag ${groupId}`, close: stopLag });
     }
 
-    const publisher = createPublisher(await kafka.producer());
+    const publisher = createPublisher(await kafka.producer(), settings.topic);
 
     const http = startHttpServer({
       port: config.httpPort,
@@ -150,7 +150,7 @@ export async function startAdder(options: AdderOptions = {}): Promise<Adder> {
             settings.kafkaCheckTimeoutMs,
             "kafka metadata",
           );
-          if (!names.includes(TOPICS.sums)) throw new Error(`topic ${TOPICS.sums} missing`);
+          if (!names.includes(settings.topic)) throw new Error(`topic ${settings.topic} missing`);
         },
       },
       routes: adderRoutes({ publisher, tracer: telemetry.tracer, logger }),

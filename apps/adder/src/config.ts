@@ -1,5 +1,9 @@
+import { TOPICS } from "@obs/proto";
+
 // The adder's own settings, next to the shared AppConfig (ports, brokers) from lib/service.
 export interface AdderSettings {
+  /** Where SumMessages go; tests use a topic of their own. */
+  topic: string;
   /** How long a publish may wait for the broker's acknowledgement before the call fails. */
   publishTimeoutMs: number;
   /** AddStream sends a batch when it holds this many messages... */
@@ -32,6 +36,7 @@ export function loadAdderSettings(
   env: Record<string, string | undefined> = process.env,
 ): AdderSettings {
   return {
+    topic: env.ADDER_TOPIC || TOPICS.sums,
     publishTimeoutMs: positiveInt(env, "ADDER_PUBLISH_TIMEOUT_MS", 5000),
     batchMax: positiveInt(env, "ADDER_BATCH_MAX", 500),
     batchLingerMs: positiveInt(env, "ADDER_BATCH_LINGER_MS", 5),

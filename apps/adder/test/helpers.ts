@@ -1,5 +1,5 @@
 // Test helpers: a typed gRPC client, W3C trace ids the tests choose (so their messages can be
-// found on the shared topic), a kcat reader of adder.sums.v1, Prometheus text and grpcurl.
+// found on the topic), a kcat reader of the adder's topic, Prometheus text and grpcurl.
 import * as grpc from "@grpc/grpc-js";
 import { loadProto, TOPICS } from "@obs/proto";
 import { VERSIONS } from "../../../infra/local/config.ts";
@@ -79,13 +79,14 @@ interface KcatRecord {
 }
 
 /**
- * Reads adder.sums.v1 with kcat from a timestamp on, without a consumer group. (A lib/kafka
+ * Reads the adder's topic with kcat from a timestamp on, without a consumer group. (A lib/kafka
  * consumer with a fresh group and fromBeginning stops receiving new messages after catching
  * up a backlog of ~1,200 messages on this topic; see the adder's report.)
  */
 export class SumsTap {
   constructor(
     private readonly brokers: string,
+    private readonly topic: string,
     private readonly sinceMs = Date.now() - 60_000,
   ) {}
 
@@ -97,7 +98,7 @@ export class SumsTap {
         this.brokers,
         "-C",
         "-t",
-        TOPICS.sums,
+        this.topic,
         "-o",
         `s@${this.sinceMs}`,
         "-e",
@@ -131,7 +132,7 @@ export class SumsTap {
   /** Waits until at least `count` messages of the trace are on the topic, and returns them all. */
   messagesOf(traceId: string, count = 1, timeoutMs = 20_000): Promise<Received[]> {
     return eventually(
-      `${count} message(s) of trace ${traceId} on ${TOPICS.sums}`,
+      `${count} message(s) of trace ${traceId} on ${this.topic}`,
       async () => {
         const found = (await this.read()).filter((r) => r.payload.trace_id === traceId);
         return found.length >= count ? found : undefined;
