@@ -4,19 +4,11 @@ import { mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { freePort } from "../../infra/local/ports.ts";
 
 const repo = join(import.meta.dir, "..", "..");
 const stateDir = mkdtempSync(join(tmpdir(), "infra-cli-"));
 afterAll(() => rmSync(stateDir, { recursive: true, force: true }));
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function infraUp(service: string, env: Record<string, string>) {
   const proc = Bun.spawnSync([process.execPath, "infra/local/cli.ts", "up", service], {

@@ -3,25 +3,15 @@
 import { afterAll, expect, test } from "bun:test";
 import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { isListening } from "../../infra/local/ports.ts";
+import { freePort, isListening } from "../../infra/local/ports.ts";
 import { APP_NAMES, APPS } from "../../lib/service/src/apps.ts";
 import { eventually } from "../support/infra.ts";
 
 const repo = join(import.meta.dir, "..", "..");
 const stateDir = mkdtempSync(join(tmpdir(), "dev-test-"));
 afterAll(() => rmSync(stateDir, { recursive: true, force: true }));
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function pidsListeningOn(port: number): number[] {
   const out = Bun.spawnSync(["ss", "-Hltnp", `sport = :${port}`]).stdout.toString();
