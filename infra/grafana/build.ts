@@ -4,9 +4,11 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Dashboard } from "@grafana/schema";
 import { kafkaDelivery } from "./src/kafka-delivery.ts";
+import { ledger } from "./src/ledger.ts";
 
 export const DASHBOARDS: Record<string, () => Dashboard> = {
   "kafka-delivery": kafkaDelivery,
+  "ledger-system": ledger,
 };
 
 const outDir = join(import.meta.dir, "dashboards");
