@@ -1,6 +1,6 @@
-// accounts: wiring only. The foundation serves /healthz, /readyz and /metrics on the app's HTTP
-// port; the app's gRPC service and domain logic are added by its own issue.
-import { bootApp, serveHttp } from "@obs/service";
+// accounts: wiring only; see app.ts.
+import { bootApp, onShutdown } from "@obs/service";
+import { startAccounts } from "./app.ts";
 
-const app = bootApp("accounts");
-serveHttp(app);
+const accounts = await startAccounts(bootApp("accounts"));
+onShutdown("accounts", () => accounts.stop());

@@ -1,7 +1,7 @@
 // Test helpers: a typed gRPC client, W3C trace ids the tests choose (so their messages can be
 // found on the topic), a kcat reader of the adder's topic, Prometheus text and grpcurl.
 import * as grpc from "@grpc/grpc-js";
-import { loadProto, TOPICS } from "@obs/proto";
+import { loadProto } from "@obs/proto";
 import { VERSIONS } from "../../../infra/local/config.ts";
 import { ensureGoTool } from "../../../infra/local/install.ts";
 import { eventually } from "../../../test/support/infra.ts";

@@ -1,6 +1,6 @@
-// ledger: wiring only. The foundation serves /healthz, /readyz and /metrics on the app's HTTP
-// port; the app's gRPC service and domain logic are added by its own issue.
-import { bootApp, serveHttp } from "@obs/service";
+// ledger: wiring only; see app.ts.
+import { bootApp, onShutdown } from "@obs/service";
+import { startLedger } from "./app.ts";
 
-const app = bootApp("ledger");
-serveHttp(app);
+const ledger = await startLedger(bootApp("ledger"));
+onShutdown("ledger", () => ledger.stop());

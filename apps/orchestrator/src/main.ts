@@ -1,6 +1,6 @@
-// orchestrator: wiring only. The foundation serves /healthz, /readyz and /metrics on the app's HTTP
-// port; the app's gRPC service and domain logic are added by its own issue.
-import { bootApp, serveHttp } from "@obs/service";
+// orchestrator: wiring only; see app.ts.
+import { bootApp, onShutdown } from "@obs/service";
+import { startOrchestrator } from "./app.ts";
 
-const app = bootApp("orchestrator");
-serveHttp(app);
+const orchestrator = await startOrchestrator(bootApp("orchestrator"));
+onShutdown("orchestrator", () => orchestrator.stop());

@@ -1,6 +1,6 @@
-// readmodel: wiring only. The foundation serves /healthz, /readyz and /metrics on the app's HTTP
-// port; the app's gRPC service and domain logic are added by its own issue.
-import { bootApp, serveHttp } from "@obs/service";
+// readmodel: wiring only; see app.ts.
+import { bootApp, onShutdown } from "@obs/service";
+import { startReadModel } from "./app.ts";
 
-const app = bootApp("readmodel");
-serveHttp(app);
+const readModel = await startReadModel(bootApp("readmodel"));
+onShutdown("readmodel", () => readModel.stop());

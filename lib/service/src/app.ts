@@ -2,11 +2,12 @@
 // traced), the HTTP port with health and metrics, and shutdown on SIGTERM/SIGINT in reverse
 // order with telemetry flushed last.
 
-import { startTelemetry, type Telemetry } from "@obs/otel";
+import { startTelemetry, type Telemetry, type TelemetryOptions } from "@obs/otel";
 import type { Hono } from "hono";
 import type { AppName } from "./apps.ts";
 import { type AppConfig, loadConfig } from "./config.ts";
 import { type ReadinessCheck, startHttpServer } from "./http.ts";
+import { HTTP_METRIC_VIEWS } from "./http-tracing.ts";
 import { exitOnSignals, onShutdown } from "./lifecycle.ts";
 
 export interface AppRuntime {
@@ -20,9 +21,13 @@ export interface ServeOptions {
 }
 
 /** Loads config and starts telemetry; call first thing in main.ts. */
-export function bootApp(name: AppName): AppRuntime {
+export function bootApp(name: AppName, options: Pick<TelemetryOptions, "views"> = {}): AppRuntime {
   const config = loadConfig(name);
-  const telemetry = startTelemetry({ serviceName: name, serviceVersion: config.version });
+  const telemetry = startTelemetry({
+    serviceName: name,
+    serviceVersion: config.version,
+    views: [...HTTP_METRIC_VIEWS, ...(options.views ?? [])],
+  });
   // Registered first, so it runs last: the spans of the shutdown itself are exported.
   onShutdown("telemetry", () => telemetry.shutdown());
   exitOnSignals((line) => telemetry.logger.info(line));
@@ -35,6 +40,8 @@ export function serveHttp({ config, telemetry }: AppRuntime, options: ServeOptio
     port: config.httpPort,
     host: config.host,
     metrics: () => telemetry.renderMetrics(),
+    telemetry,
+    logger: telemetry.logger,
     ...options,
   });
   onShutdown("http", () => server.stop());

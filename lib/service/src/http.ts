@@ -1,6 +1,10 @@
 // Every app's HTTP port: /healthz (process up), /readyz (dependencies reachable), /metrics
 // (Prometheus text), plus the app's own REST routes. Errors are JSON with a 4xx/5xx status.
+// Given the app's telemetry, every REST request gets a SERVER span and a duration sample.
+import type { Logger } from "@obs/otel";
 import { Hono } from "hono";
+import { errorResponse, errorToResponse, GrpcStatus } from "./errors.ts";
+import { type HttpTelemetry, httpTracing } from "./http-tracing.ts";
 
 export type ReadinessCheck = () => Promise<void>;
 
@@ -13,6 +17,14 @@ export interface HttpServerOptions {
   readiness?: Record<string, ReadinessCheck>;
   /** The app's REST routes, mounted at the root. */
   routes?: Hono;
+  /**
+   * The app's telemetry (lib/otel's Telemetry fits): SERVER spans and
+   * `http_server_request_duration_seconds` for every route but /metrics, /healthz, /readyz.
+   * Absent: no tracing, for apps whose routes open their own spans.
+   */
+  telemetry?: HttpTelemetry;
+  /** Where unexpected route errors are logged. */
+  logger?: Logger;
 }
 
 export interface HttpServer {
@@ -22,6 +34,8 @@ export interface HttpServer {
 
 export function buildHttpApp(options: Omit<HttpServerOptions, "port" | "host">): Hono {
   const app = new Hono();
+  // First, so the span wraps every other middleware and handler.
+  if (options.telemetry) app.use(httpTracing(options.telemetry));
   app.get("/healthz", (c) => c.json({ status: "ok" }));
   app.get("/readyz", async (c) => {
     const checks = Object.entries(options.readiness ?? {});
@@ -46,8 +60,12 @@ export function buildHttpApp(options: Omit<HttpServerOptions, "port" | "host">):
     return c.body(body, 200, { "content-type": contentType });
   });
   if (options.routes) app.route("/", options.routes);
-  app.notFound((c) => c.json({ error: "not found", path: c.req.path }, 404));
-  app.onError((error, c) => c.json({ error: "internal error", message: error.message }, 500));
+  app.notFound((c) =>
+    errorResponse(c, GrpcStatus.NOT_FOUND, `no route for ${c.req.method} ${c.req.path}`),
+  );
+  // Routes may simply throw: an AppError becomes its {error, message} answer, anything else
+  // a 500 that does not echo internals.
+  app.onError((error, c) => errorToResponse(c, error, options.logger));
   return app;
 }
 

@@ -2,6 +2,18 @@ export { type AppRuntime, bootApp, type ServeOptions, serveHttp } from "./app.ts
 export { APP_NAMES, APPS, type AppName, type AppSpec } from "./apps.ts";
 export { type AppConfig, loadConfig } from "./config.ts";
 export {
+  AppError,
+  type ErrorBody,
+  errorResponse,
+  errorToResponse,
+  GrpcStatus,
+  grpcStatusName,
+  grpcStatusToHttp,
+  readJsonBody,
+  statusOf,
+  unaryHandler,
+} from "./errors.ts";
+export {
   type GrpcServer,
   type GrpcServerOptions,
   type GrpcServiceBinding,
@@ -14,6 +26,14 @@ export {
   type ReadinessCheck,
   startHttpServer,
 } from "./http.ts";
+export {
+  HTTP_DURATION_BUCKETS_SECONDS,
+  HTTP_METRIC_VIEWS,
+  type HttpTelemetry,
+  httpTracing,
+  METRIC_HTTP_SERVER_REQUEST_DURATION,
+  UNTRACED_PATHS,
+} from "./http-tracing.ts";
 export { createAppKafka, kafkaLogger } from "./kafka.ts";
 export { exitOnSignals, onShutdown, shutdown } from "./lifecycle.ts";
 export { withTimeout } from "./timeout.ts";

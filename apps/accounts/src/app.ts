@@ -1,0 +1,149 @@
+// Assembles the accounts service: Postgres store, the outbox relay that publishes
+// AccountOpened to Kafka, gRPC and HTTP. Everything is owned by the returned handle (not the
+// process-wide shutdown list), so tests can run instances in one process with their own topic
+// and ports.
+import { databaseUrlFor } from "@obs/db";
+import type { Admin, Kafka, Producer } from "@obs/kafka";
+import type { Telemetry } from "@obs/otel";
+import { type OutboxRelay, startOutboxRelay } from "@obs/outbox";
+import { dlqTopic, loadProto, TOPICS } from "@obs/proto";
+import {
+  type AppConfig,
+  createAppKafka,
+  type GrpcServer,
+  type HttpServer,
+  startGrpcServer,
+  startHttpServer,
+  withTimeout,
+} from "@obs/service";
+import { accountsRoutes } from "./routes.ts";
+import { outbox } from "./schema.ts";
+import { accountsHandlers } from "./service.ts";
+import { createStore, type Store } from "./store.ts";
+
+export const SERVICE_NAME = "accounts.v1.Accounts";
+/** Used only when the topics do not exist yet; existing ones keep their partitions. */
+export const DEFAULT_PARTITIONS = 3;
+
+export interface AccountsOptions {
+  config: AppConfig;
+  telemetry: Telemetry;
+  /** Where AccountOpened goes; default accounts.account.v1. */
+  topic?: string;
+  /** Override config's ports; 0 picks a free one. */
+  grpcPort?: number;
+  httpPort?: number;
+  databaseUrl?: string;
+  /** Relay fallback poll; NOTIFY wakes it at once anyway. */
+  relayPollIntervalMs?: number;
+}
+
+export interface Accounts {
+  topic: string;
+  grpcPort: number;
+  httpPort: number;
+  store: Store;
+  kafka: Kafka;
+  relay: OutboxRelay;
+  /** Stops taking traffic, lets the relay finish its pass, then closes Kafka and the pool. */
+  stop(): Promise<void>;
+}
+
+export async function startAccounts(options: AccountsOptions): Promise<Accounts> {
+  const { config, telemetry } = options;
+  const { logger } = telemetry;
+  const topic = options.topic ?? TOPICS.accounts;
+  const store = createStore(
+    options.databaseUrl ?? config.databaseUrl ?? databaseUrlFor(config.name),
+  );
+
+  let kafka: Kafka | undefined;
+  let relay: OutboxRelay | undefined;
+  let grpcServer: GrpcServer | undefined;
+  let httpServer: HttpServer | undefined;
+  let admin: Admin;
+  let producer: Producer;
+  try {
+    kafka = (await createAppKafka(config, telemetry)).kafka;
+    admin = await kafka.admin();
+    // Consumers subscribe to the topic and its DLQ before anything is published; letting the
+    // first send auto-create them would give them the broker's default partition count.
+    await admin.createTopics([
+      { topic, partitions: DEFAULT_PARTITIONS },
+      { topic: dlqTopic(topic), partitions: DEFAULT_PARTITIONS },
+    ]);
+    producer = await kafka.producer();
+
+    relay = startOutboxRelay({
+      sql: store.relaySql,
+      table: outbox,
+      producer,
+      tracer: telemetry.tracer,
+      meter: telemetry.meter,
+      logger,
+      ...(options.relayPollIntervalMs === undefined
+        ? {}
+        : { pollIntervalMs: options.relayPollIntervalMs }),
+    });
+
+    const proto = loadProto("accounts");
+    grpcServer = await startGrpcServer({
+      port: options.grpcPort ?? config.grpcPort,
+      host: config.host,
+      packageDefinition: proto.definition,
+      services: [
+        {
+          name: SERVICE_NAME,
+          definition: proto.grpc.accounts.v1.Accounts.service,
+          implementation: accountsHandlers(store, topic, logger),
+        },
+      ],
+      telemetry,
+    });
+    httpServer = startHttpServer({
+      port: options.httpPort ?? config.httpPort,
+      host: config.host,
+      metrics: () => telemetry.renderMetrics(),
+      routes: accountsRoutes(store, topic, logger),
+      telemetry,
+      logger,
+      readiness: {
+        postgres: () => withTimeout(store.ping(), 3000, "postgres ping"),
+        // Metadata of the event topic: proves a broker answers and the topic is there.
+        kafka: async () => {
+          const counts = await withTimeout(admin.partitionCounts([topic]), 3000, "kafka metadata");
+          if (!counts.get(topic)) throw new Error(`topic ${topic} not found`);
+        },
+      },
+    });
+  } catch (error) {
+    await grpcServer?.stop(0);
+    await relay?.stop();
+    await kafka?.close();
+    await store.close();
+    throw error;
+  }
+  logger.info({ grpcPort: grpcServer.port, httpPort: httpServer.port, topic }, "accounts started");
+
+  let stopped: Promise<void> | undefined;
+  const running = { grpc: grpcServer, http: httpServer, relay, kafka };
+  return {
+    topic,
+    grpcPort: grpcServer.port,
+    httpPort: httpServer.port,
+    store,
+    kafka,
+    relay,
+    stop() {
+      stopped ??= (async () => {
+        await Promise.all([running.grpc.stop(), running.http.stop()]);
+        // Rows it does not get to stay pending and are published by the next start.
+        await running.relay.stop();
+        await running.kafka.close();
+        await store.close();
+        logger.info({ topic }, "accounts stopped");
+      })();
+      return stopped;
+    },
+  };
+}

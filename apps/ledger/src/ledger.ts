@@ -1,0 +1,37 @@
+// The use cases both ports share: post an entry (counting what was created) and read one.
+import type { Logger } from "@obs/otel";
+import { AppError } from "@obs/service";
+import type { Counter } from "@opentelemetry/api";
+import type { Entry, NewEntry } from "./entry.ts";
+import type { PostResult, Store } from "./store.ts";
+
+export interface Ledger {
+  post(entry: NewEntry): Promise<PostResult>;
+  /** NOT_FOUND when there is no such entry. */
+  get(entryId: string): Promise<Entry>;
+}
+
+export function createLedger(deps: {
+  store: Store;
+  topic: string;
+  entriesCreated: Counter;
+  logger: Logger;
+}): Ledger {
+  const { store, topic, entriesCreated, logger } = deps;
+  return {
+    async post(entry) {
+      const result = await store.postEntry(entry, topic);
+      if (result.created) {
+        // After the commit: a rolled-back posting never counts.
+        entriesCreated.add(1);
+        logger.info({ entry_id: entry.entryId, lines: entry.lines.length }, "entry posted");
+      } else logger.info({ entry_id: entry.entryId }, "entry already posted; returning it");
+      return result;
+    },
+    async get(entryId) {
+      const entry = await store.getEntry(entryId);
+      if (!entry) throw AppError.notFound(`entry ${entryId} not found`);
+      return entry;
+    },
+  };
+}

@@ -1,0 +1,38 @@
+// The orchestrator's own settings, next to the shared AppConfig (ports, database) from
+// lib/service.
+export interface OrchestratorSettings {
+  /** accounts.v1.Accounts, host:port. */
+  accountsAddr: string;
+  /** ledger.v1.Ledger, host:port. */
+  ledgerAddr: string;
+  /** Deadline of each GetAccount call. */
+  accountsTimeoutMs: number;
+  /** Deadline of each PostEntry / GetEntry call. */
+  ledgerTimeoutMs: number;
+  /** Deadline of each upstream health check made by /readyz. */
+  readinessTimeoutMs: number;
+  /** Postgres pool size; each in-flight transfer holds one connection while it posts. */
+  dbPoolSize: number;
+}
+
+function positiveInt(env: Record<string, string | undefined>, key: string, fallback: number) {
+  const raw = env[key];
+  if (raw === undefined || raw === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value <= 0)
+    throw new Error(`${key}=${raw} is not a positive integer`);
+  return value;
+}
+
+export function loadOrchestratorSettings(
+  env: Record<string, string | undefined> = process.env,
+): OrchestratorSettings {
+  return {
+    accountsAddr: env.ACCOUNTS_ADDR || "127.0.0.1:50055",
+    ledgerAddr: env.LEDGER_ADDR || "127.0.0.1:50053",
+    accountsTimeoutMs: positiveInt(env, "ORCHESTRATOR_ACCOUNTS_TIMEOUT_MS", 2000),
+    ledgerTimeoutMs: positiveInt(env, "ORCHESTRATOR_LEDGER_TIMEOUT_MS", 5000),
+    readinessTimeoutMs: positiveInt(env, "ORCHESTRATOR_READINESS_TIMEOUT_MS", 2000),
+    dbPoolSize: positiveInt(env, "ORCHESTRATOR_DB_POOL_SIZE", 20),
+  };
+}

@@ -1,0 +1,155 @@
+// Assembles the read model: Postgres store, Kafka consumer and lag monitor, gRPC and HTTP.
+// Everything is owned by the returned handle (not the process-wide shutdown list), so tests
+// can run several instances in one process with their own topics, group and ports.
+import { databaseUrlFor } from "@obs/db";
+import { type Kafka, startLagMonitor } from "@obs/kafka";
+import type { Telemetry } from "@obs/otel";
+import { loadProto, TOPICS } from "@obs/proto";
+import {
+  type AppConfig,
+  createAppKafka,
+  type GrpcServer,
+  type HttpServer,
+  startGrpcServer,
+  startHttpServer,
+  withTimeout,
+} from "@obs/service";
+import { type ProjectionConsumer, startProjectionConsumer } from "./consumer.ts";
+import { withSeedConsumerLag } from "./lag.ts";
+import { readModelRoutes } from "./routes.ts";
+import { readModelHandlers } from "./service.ts";
+import { createStore, type Store } from "./store.ts";
+
+export const SERVICE_NAME = "readmodel.v1.ReadModel";
+export const DEFAULT_GROUP_ID = "readmodel";
+/** Used only when a topic does not exist yet; an existing topic keeps its partitions. */
+export const DEFAULT_PARTITIONS = 3;
+
+export interface ReadModelOptions {
+  config: AppConfig;
+  telemetry: Telemetry;
+  /** ledger.v1.EntryPosted source; default ledger.entry.v1. */
+  entriesTopic?: string;
+  /** accounts.v1.AccountOpened source; default accounts.account.v1. */
+  accountsTopic?: string;
+  groupId?: string;
+  /** Override config's ports; 0 picks a free one. */
+  grpcPort?: number;
+  httpPort?: number;
+  databaseUrl?: string;
+  /** Lag refresh; default 15 s, one Prometheus scrape. */
+  lagIntervalMs?: number;
+}
+
+export interface ReadModel {
+  topics: { entries: string; accounts: string };
+  groupId: string;
+  grpcPort: number;
+  httpPort: number;
+  store: Store;
+  kafka: Kafka;
+  consumer: ProjectionConsumer;
+  /** Stops taking traffic, lets the consumer finish and commit its batch, then closes the pool. */
+  stop(): Promise<void>;
+}
+
+export async function startReadModel(options: ReadModelOptions): Promise<ReadModel> {
+  const { config, telemetry } = options;
+  const { logger } = telemetry;
+  const topics = {
+    entries: options.entriesTopic ?? TOPICS.ledgerEntries,
+    accounts: options.accountsTopic ?? TOPICS.accounts,
+  };
+  const groupId = options.groupId ?? DEFAULT_GROUP_ID;
+  const store = createStore(
+    options.databaseUrl ?? config.databaseUrl ?? databaseUrlFor(config.name),
+  );
+
+  const { kafka, hooks } = await createAppKafka(config, telemetry);
+  const admin = await kafka.admin();
+  // Subscribing to a missing topic would leave the consumer idle until a producer creates it
+  // with the broker's defaults; creating it here keeps start-up order irrelevant.
+  await admin.createTopics(
+    [topics.entries, topics.accounts].map((topic) => ({ topic, partitions: DEFAULT_PARTITIONS })),
+  );
+
+  const consumer = startProjectionConsumer({ kafka, store, topics, groupId, logger });
+  const stopLag = startLagMonitor({
+    admin,
+    groupId,
+    topics: [topics.entries, topics.accounts],
+    metrics: withSeedConsumerLag(hooks.metrics, telemetry.meter),
+    intervalMs: options.lagIntervalMs ?? 15_000,
+    onError: (error) => logger.warn({ err: error }, "kafka lag poll failed"),
+  });
+
+  const proto = loadProto("readmodel");
+  let grpcServer: GrpcServer | undefined;
+  let httpServer: HttpServer | undefined;
+  try {
+    grpcServer = await startGrpcServer({
+      port: options.grpcPort ?? config.grpcPort,
+      host: config.host,
+      packageDefinition: proto.definition,
+      services: [
+        {
+          name: SERVICE_NAME,
+          definition: proto.grpc.readmodel.v1.ReadModel.service,
+          implementation: readModelHandlers(store, logger),
+        },
+      ],
+      telemetry,
+    });
+    httpServer = startHttpServer({
+      port: options.httpPort ?? config.httpPort,
+      host: config.host,
+      metrics: () => telemetry.renderMetrics(),
+      routes: readModelRoutes(store, logger),
+      readiness: {
+        postgres: () => withTimeout(store.ping(), 3000, "postgres ping"),
+        // Metadata of the consumed topics: proves a broker answers and the topics are there.
+        kafka: async () => {
+          const wanted = [topics.entries, topics.accounts];
+          const counts = await withTimeout(admin.partitionCounts(wanted), 3000, "kafka metadata");
+          const missing = wanted.filter((topic) => !counts.get(topic));
+          if (missing.length > 0) throw new Error(`topics not found: ${missing.join(", ")}`);
+        },
+      },
+    });
+  } catch (error) {
+    await grpcServer?.stop(0);
+    await stopLag();
+    await kafka.close();
+    await store.close();
+    throw error;
+  }
+  logger.info(
+    { grpcPort: grpcServer.port, httpPort: httpServer.port, topics, groupId },
+    "readmodel started",
+  );
+
+  let stopped: Promise<void> | undefined;
+  const servers = { grpc: grpcServer, http: httpServer };
+  return {
+    topics,
+    groupId,
+    grpcPort: grpcServer.port,
+    httpPort: httpServer.port,
+    store,
+    kafka,
+    consumer,
+    stop() {
+      stopped ??= (async () => {
+        await Promise.all([servers.grpc.stop(), servers.http.stop()]);
+        await stopLag();
+        // Waits for the running batch's transaction, then leaves the group. That batch's offset
+        // may stay uncommitted; its redelivery is absorbed by the processed_events table.
+        await consumer.close();
+        await kafka.close();
+        await store.close();
+        logger.info({ topics, groupId }, "readmodel stopped");
+      })();
+      return stopped;
+    },
+  };
+}
