@@ -1,54 +1,14 @@
-// Shared by the accounts tests: one telemetry for the test process (spans kept in memory), a
-// dedicated database migrated like production, a unique event topic per instance.
-import { randomUUID } from "node:crypto";
-import { join } from "node:path";
-import { migrateApp } from "@obs/db";
+// Shared by the accounts tests: the common harness (own database, in-memory spans, config),
+// plus starting an instance with a unique event topic and reading that topic back.
 import { createKafka, type Kafka, type KafkaMessage } from "@obs/kafka";
-import { startTelemetry, type Telemetry } from "@obs/otel";
-import { type AppConfig, HTTP_METRIC_VIEWS, loadConfig } from "@obs/service";
-import { InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace";
 import postgres from "postgres";
+import { appTestHarness } from "../../../test/support/app-harness.ts";
 import { ENDPOINTS } from "../../../test/support/infra.ts";
 import { type Accounts, type AccountsOptions, startAccounts } from "../src/app.ts";
 
 /** Tests never touch the accounts a running `bun run dev` shows. */
-export const TEST_DATABASE_URL = ENDPOINTS.postgresUrl("accounts_test");
-
-let migrated: Promise<unknown> | undefined;
-export function migrateTestDatabase(): Promise<unknown> {
-  migrated ??= migrateApp({
-    app: "accounts",
-    schema: "accounts",
-    url: TEST_DATABASE_URL,
-    migrationsFolder: join(import.meta.dir, "..", "drizzle"),
-    createDatabase: true,
-  });
-  return migrated;
-}
-
-export const spans = new InMemorySpanExporter();
-
-let telemetry: Telemetry | undefined;
-/** One SDK per process, as instances would share one in production. */
-export function testTelemetry(): Telemetry {
-  telemetry ??= startTelemetry({
-    serviceName: "accounts",
-    spanProcessors: [new SimpleSpanProcessor({ exporter: spans })],
-    views: HTTP_METRIC_VIEWS,
-    processMetrics: false,
-    logger: { level: "warn" },
-  });
-  return telemetry;
-}
-
-export function testConfig(): AppConfig {
-  return loadConfig("accounts", {
-    KAFKA_BROKERS: ENDPOINTS.kafkaBrokers,
-    DATABASE_URL: TEST_DATABASE_URL,
-  });
-}
-
-export const unique = (what: string) => `accounts-test.${what}.${randomUUID().slice(0, 8)}`;
+export const { TEST_DATABASE_URL, migrateTestDatabase, spans, testTelemetry, testConfig, unique } =
+  appTestHarness("accounts");
 
 export function startTestAccounts(
   options: Partial<Omit<AccountsOptions, "config" | "telemetry">> = {},

@@ -2,53 +2,16 @@
 // with an in-memory span exporter, instances on ephemeral ports with their own topic, and
 // small REST/gRPC/Kafka helpers.
 import { randomUUID } from "node:crypto";
-import { join } from "node:path";
 import * as grpc from "@grpc/grpc-js";
-import { migrateApp } from "@obs/db";
 import { createKafka, type Kafka, type KafkaMessage, kafkaTelemetry } from "@obs/kafka";
-import { startTelemetry, type Telemetry } from "@obs/otel";
 import { loadProto } from "@obs/proto";
-import { type AppConfig, HTTP_METRIC_VIEWS, loadConfig } from "@obs/service";
-import { InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace";
 import postgres from "postgres";
+import { appTestHarness } from "../../../test/support/app-harness.ts";
 import { ENDPOINTS } from "../../../test/support/infra.ts";
 import { type LedgerApp, type LedgerOptions, startLedger } from "../src/app.ts";
 
-export const TEST_DATABASE_URL = ENDPOINTS.postgresUrl("ledger_test");
-
-let migrated: Promise<unknown> | undefined;
-export function migrateTestDatabase(): Promise<unknown> {
-  migrated ??= migrateApp({
-    app: "ledger",
-    schema: "ledger",
-    url: TEST_DATABASE_URL,
-    migrationsFolder: join(import.meta.dir, "..", "drizzle"),
-    createDatabase: true,
-  });
-  return migrated;
-}
-
-export const spans = new InMemorySpanExporter();
-let telemetry: Telemetry | undefined;
-export function testTelemetry(): Telemetry {
-  telemetry ??= startTelemetry({
-    serviceName: "ledger",
-    spanProcessors: [new SimpleSpanProcessor({ exporter: spans })],
-    views: HTTP_METRIC_VIEWS,
-    processMetrics: false,
-    logger: { level: "warn" },
-  });
-  return telemetry;
-}
-
-export function testConfig(): AppConfig {
-  return loadConfig("ledger", {
-    KAFKA_BROKERS: ENDPOINTS.kafkaBrokers,
-    DATABASE_URL: TEST_DATABASE_URL,
-  });
-}
-
-export const unique = (what: string) => `ledger-test.${what}.${randomUUID().slice(0, 8)}`;
+export const { TEST_DATABASE_URL, migrateTestDatabase, spans, testTelemetry, testConfig, unique } =
+  appTestHarness("ledger");
 
 export function startTestLedger(
   options: Partial<Omit<LedgerOptions, "config" | "telemetry">> & { topic: string },

@@ -1,44 +1,16 @@
 // Shared by the orchestrator's tests: one telemetry for the test process (spans in memory), a
 // dedicated database migrated like production, and the orchestrator wired to fake upstreams.
 import { randomUUID } from "node:crypto";
-import { join } from "node:path";
-import { migrateApp } from "@obs/db";
-import { startTelemetry, type Telemetry } from "@obs/otel";
-import { HTTP_METRIC_VIEWS, loadConfig } from "@obs/service";
-import { InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace";
-import { ENDPOINTS } from "../../../test/support/infra.ts";
+import { loadConfig } from "@obs/service";
+import { appTestHarness } from "../../../test/support/app-harness.ts";
 import { type Orchestrator, startOrchestrator } from "../src/app.ts";
 import type { OrchestratorSettings } from "../src/config.ts";
 
 /** Never the database `bun run dev` uses; keys are unique per test, so nothing is truncated. */
-export const TEST_DATABASE_URL = ENDPOINTS.postgresUrl("orchestrator_test");
-
-let migrated: Promise<unknown> | undefined;
-export function migrateTestDatabase(): Promise<unknown> {
-  migrated ??= migrateApp({
-    app: "orchestrator",
-    schema: "orchestrator",
-    url: TEST_DATABASE_URL,
-    migrationsFolder: join(import.meta.dir, "..", "drizzle"),
-    createDatabase: true,
-  });
-  return migrated;
-}
-
-export const spans = new InMemorySpanExporter();
-
-let telemetry: Telemetry | undefined;
-/** One SDK per process, as an app has; its spans land in `spans`. */
-export function testTelemetry(): Telemetry {
-  telemetry ??= startTelemetry({
-    serviceName: "orchestrator",
-    spanProcessors: [new SimpleSpanProcessor({ exporter: spans })],
-    views: HTTP_METRIC_VIEWS,
-    processMetrics: false,
-    logger: { level: "error" },
-  });
-  return telemetry;
-}
+export const { TEST_DATABASE_URL, migrateTestDatabase, spans, testTelemetry } = appTestHarness(
+  "orchestrator",
+  { logLevel: "error" },
+);
 
 export function startTestOrchestrator(
   settings: Partial<OrchestratorSettings>,

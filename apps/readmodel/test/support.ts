@@ -3,9 +3,7 @@
 // that builds EntryPosted events the way the ledger publishes them (balances_after included),
 // and REST/gRPC helpers.
 import { randomUUID } from "node:crypto";
-import { join } from "node:path";
 import * as grpc from "@grpc/grpc-js";
-import { migrateApp } from "@obs/db";
 import {
   createKafka,
   type DeliveryReport,
@@ -13,13 +11,11 @@ import {
   type KafkaMessage,
   kafkaTelemetry,
 } from "@obs/kafka";
-import { startTelemetry, type Telemetry } from "@obs/otel";
 import { eventCodec, loadProto } from "@obs/proto";
-import { type AppConfig, loadConfig } from "@obs/service";
-import { InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace";
 import type { AccountOpened__Input } from "../../../lib/proto/src/gen/accounts/v1/AccountOpened.ts";
 import type { EntryPosted__Input } from "../../../lib/proto/src/gen/ledger/v1/EntryPosted.ts";
 import type { ReadModelClient } from "../../../lib/proto/src/gen/readmodel/v1/ReadModel.ts";
+import { appTestHarness } from "../../../test/support/app-harness.ts";
 import { ENDPOINTS, eventually } from "../../../test/support/infra.ts";
 import { type ReadModel, type ReadModelOptions, startReadModel } from "../src/app.ts";
 import type { BalanceJson, StatementsJson } from "../src/views.ts";
@@ -29,43 +25,8 @@ import type { BalanceJson, StatementsJson } from "../src/views.ts";
  * shows; inside it every test uses fresh account and entry ids, so tests (and files running
  * at the same time) cannot see each other's rows without any truncation.
  */
-export const TEST_DATABASE_URL = ENDPOINTS.postgresUrl("readmodel_test");
-
-let migrated: Promise<unknown> | undefined;
-export function migrateTestDatabase(): Promise<unknown> {
-  migrated ??= migrateApp({
-    app: "readmodel",
-    schema: "readmodel",
-    url: TEST_DATABASE_URL,
-    migrationsFolder: join(import.meta.dir, "..", "drizzle"),
-    createDatabase: true,
-  });
-  return migrated;
-}
-
-/** Every span the test process ended, for the trace assertions. */
-export const spans = new InMemorySpanExporter();
-
-let telemetry: Telemetry | undefined;
-/** One SDK per process: instances share it as they would share a process' registry. */
-export function testTelemetry(): Telemetry {
-  telemetry ??= startTelemetry({
-    serviceName: "readmodel",
-    spanProcessors: [new SimpleSpanProcessor({ exporter: spans })],
-    processMetrics: false,
-    logger: { level: "warn" },
-  });
-  return telemetry;
-}
-
-export function testConfig(): AppConfig {
-  return loadConfig("readmodel", {
-    KAFKA_BROKERS: ENDPOINTS.kafkaBrokers,
-    DATABASE_URL: TEST_DATABASE_URL,
-  });
-}
-
-export const unique = (what: string) => `readmodel-test.${what}.${randomUUID().slice(0, 8)}`;
+export const { TEST_DATABASE_URL, migrateTestDatabase, spans, testTelemetry, testConfig, unique } =
+  appTestHarness("readmodel");
 
 export interface TestTopics {
   entries: string;

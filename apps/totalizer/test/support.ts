@@ -2,12 +2,9 @@
 // migrated like production, unique topic and group names, and helpers to produce SumMessages
 // the way the adder does (through lib/kafka's hooks, which stamp produced_at and traceparent).
 import { randomUUID } from "node:crypto";
-import { join } from "node:path";
-import { migrateApp } from "@obs/db";
 import { createKafka, type Kafka, type KafkaMessage, kafkaTelemetry } from "@obs/kafka";
-import { startTelemetry, type Telemetry } from "@obs/otel";
 import { eventCodec } from "@obs/proto";
-import { type AppConfig, loadConfig } from "@obs/service";
+import { appTestHarness } from "../../../test/support/app-harness.ts";
 import { ENDPOINTS } from "../../../test/support/infra.ts";
 import { startTotalizer, type Totalizer, type TotalizerOptions } from "../src/app.ts";
 
@@ -16,40 +13,8 @@ import { startTotalizer, type Totalizer, type TotalizerOptions } from "../src/ap
  * inside it every test has its own topic, and totals are keyed by topic, so tests (and files
  * running at the same time) cannot see each other's numbers without any truncation.
  */
-export const TEST_DATABASE_URL = ENDPOINTS.postgresUrl("totalizer_test");
-
-let migrated: Promise<unknown> | undefined;
-export function migrateTestDatabase(): Promise<unknown> {
-  migrated ??= migrateApp({
-    app: "totalizer",
-    schema: "totalizer",
-    url: TEST_DATABASE_URL,
-    migrationsFolder: join(import.meta.dir, "..", "drizzle"),
-    createDatabase: true,
-  });
-  return migrated;
-}
-
-let telemetry: Telemetry | undefined;
-/** One SDK per process: instances share it as they would share a process' registry. */
-export function testTelemetry(): Telemetry {
-  telemetry ??= startTelemetry({
-    serviceName: "totalizer",
-    spanProcessors: [],
-    processMetrics: false,
-    logger: { level: "warn" },
-  });
-  return telemetry;
-}
-
-export function testConfig(): AppConfig {
-  return loadConfig("totalizer", {
-    KAFKA_BROKERS: ENDPOINTS.kafkaBrokers,
-    DATABASE_URL: TEST_DATABASE_URL,
-  });
-}
-
-export const unique = (what: string) => `totalizer-test.${what}.${randomUUID().slice(0, 8)}`;
+export const { TEST_DATABASE_URL, migrateTestDatabase, spans, testTelemetry, testConfig, unique } =
+  appTestHarness("totalizer");
 
 export function startTestTotalizer(
   options: Partial<Omit<TotalizerOptions, "config" | "telemetry">> & { topic: string },
