@@ -6,7 +6,7 @@ import { randomUUID } from "node:crypto";
 import { join } from "node:path";
 import { migrateApp } from "@obs/db";
 import { startTelemetry, type Telemetry } from "@obs/otel";
-import { APPS, type AppConfig, type AppName, HTTP_METRIC_VIEWS, loadConfig } from "@obs/service";
+import { APPS, type AppConfig, type AppName, loadConfig } from "@obs/service";
 import { InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace";
 import { ENDPOINTS } from "./infra.ts";
 
@@ -36,7 +36,6 @@ export function appTestHarness(app: AppName, { logLevel = "warn" }: { logLevel?:
     telemetry ??= startTelemetry({
       serviceName: app,
       spanProcessors: [new SimpleSpanProcessor({ exporter: spans })],
-      views: HTTP_METRIC_VIEWS,
       processMetrics: false,
       logger: { level: logLevel },
     });

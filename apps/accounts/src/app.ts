@@ -9,11 +9,13 @@ import { type OutboxRelay, startOutboxRelay } from "@obs/outbox";
 import { dlqTopic, loadProto, TOPICS } from "@obs/proto";
 import {
   type AppConfig,
+  answers,
   createAppKafka,
   type GrpcServer,
   type HttpServer,
   startGrpcServer,
   startHttpServer,
+  topicsExist,
   withTimeout,
 } from "@obs/service";
 import { accountsRoutes } from "./routes.ts";
@@ -108,12 +110,9 @@ export async function startAccounts(options: AccountsOptions): Promise<Accounts>
       telemetry,
       logger,
       readiness: {
-        postgres: () => withTimeout(store.ping(), 3000, "postgres ping"),
+        postgres: answers("postgres ping", () => store.ping()),
         // Metadata of the event topic: proves a broker answers and the topic is there.
-        kafka: async () => {
-          const counts = await withTimeout(admin.partitionCounts([topic]), 3000, "kafka metadata");
-          if (!counts.get(topic)) throw new Error(`topic ${topic} not found`);
-        },
+        kafka: topicsExist(admin, [topic]),
       },
     });
   } catch (error) {

@@ -8,11 +8,13 @@ import { type OutboxRelay, type OutboxRelayOptions, startOutboxRelay } from "@ob
 import { dlqTopic, loadProto, TOPICS } from "@obs/proto";
 import {
   type AppConfig,
+  answers,
   createAppKafka,
   type GrpcServer,
   type HttpServer,
   startGrpcServer,
   startHttpServer,
+  topicsExist,
   withTimeout,
 } from "@obs/service";
 import { createLedger, type Ledger } from "./ledger.ts";
@@ -136,12 +138,9 @@ export async function startLedger(options: LedgerOptions): Promise<LedgerApp> {
       telemetry,
       logger,
       readiness: {
-        postgres: () => withTimeout(store.ping(), 3000, "postgres ping"),
+        postgres: answers("postgres ping", () => store.ping()),
         // Metadata of the published topic: a broker answers and the topic is there.
-        kafka: async () => {
-          const counts = await withTimeout(admin.partitionCounts([topic]), 3000, "kafka metadata");
-          if (!counts.get(topic)) throw new Error(`topic ${topic} not found`);
-        },
+        kafka: topicsExist(admin, [topic]),
       },
     });
   } catch (error) {

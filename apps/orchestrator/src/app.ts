@@ -6,10 +6,12 @@ import type { Telemetry } from "@obs/otel";
 import { loadProto } from "@obs/proto";
 import {
   type AppConfig,
+  answers,
   type GrpcServer,
   type HttpServer,
   startGrpcServer,
   startHttpServer,
+  topicsExist,
   withTimeout,
 } from "@obs/service";
 import { loadOrchestratorSettings, type OrchestratorSettings } from "./config.ts";
@@ -82,7 +84,7 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
       telemetry,
       logger,
       readiness: {
-        postgres: () => withTimeout(store.ping(), settings.readinessTimeoutMs, "postgres ping"),
+        postgres: answers("postgres ping", () => store.ping(), settings.readinessTimeoutMs),
         // A transfer needs both: without either, every request would end in 503.
         accounts: () => upstreams.accountsHealthy(),
         ledger: () => upstreams.ledgerHealthy(),

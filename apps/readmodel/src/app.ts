@@ -7,11 +7,13 @@ import type { Telemetry } from "@obs/otel";
 import { loadProto, TOPICS } from "@obs/proto";
 import {
   type AppConfig,
+  answers,
   createAppKafka,
   type GrpcServer,
   type HttpServer,
   startGrpcServer,
   startHttpServer,
+  topicsExist,
   withTimeout,
 } from "@obs/service";
 import { type ProjectionConsumer, startProjectionConsumer } from "./consumer.ts";
@@ -106,14 +108,9 @@ export async function startReadModel(options: ReadModelOptions): Promise<ReadMod
       metrics: () => telemetry.renderMetrics(),
       routes: readModelRoutes(store, logger),
       readiness: {
-        postgres: () => withTimeout(store.ping(), 3000, "postgres ping"),
+        postgres: answers("postgres ping", () => store.ping()),
         // Metadata of the consumed topics: proves a broker answers and the topics are there.
-        kafka: async () => {
-          const wanted = [topics.entries, topics.accounts];
-          const counts = await withTimeout(admin.partitionCounts(wanted), 3000, "kafka metadata");
-          const missing = wanted.filter((topic) => !counts.get(topic));
-          if (missing.length > 0) throw new Error(`topics not found: ${missing.join(", ")}`);
-        },
+        kafka: topicsExist(admin, [topics.entries, topics.accounts]),
       },
     });
   } catch (error) {

@@ -7,11 +7,13 @@ import type { Telemetry } from "@obs/otel";
 import { loadProto, TOPICS } from "@obs/proto";
 import {
   type AppConfig,
+  answers,
   createAppKafka,
   type GrpcServer,
   type HttpServer,
   startGrpcServer,
   startHttpServer,
+  topicsExist,
   withTimeout,
 } from "@obs/service";
 import { type SumConsumer, startSumConsumer } from "./consumer.ts";
@@ -104,12 +106,9 @@ export async function startTotalizer(options: TotalizerOptions): Promise<Totaliz
       metrics: () => telemetry.renderMetrics(),
       routes: totalizerRoutes(store, topic, logger),
       readiness: {
-        postgres: () => withTimeout(store.ping(), 3000, "postgres ping"),
+        postgres: answers("postgres ping", () => store.ping()),
         // Metadata of the consumed topic: proves a broker answers and the topic is there.
-        kafka: async () => {
-          const counts = await withTimeout(admin.partitionCounts([topic]), 3000, "kafka metadata");
-          if (!counts.get(topic)) throw new Error(`topic ${topic} not found`);
-        },
+        kafka: topicsExist(admin, [topic]),
       },
     });
   } catch (error) {

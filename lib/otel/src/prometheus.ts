@@ -29,6 +29,11 @@ export const PROMETHEUS_VIEWS: ViewOptions[] = [
     instrumentName: METRIC_RPC_CLIENT_CALL_DURATION,
     name: "rpc_client_call_duration_seconds",
   },
+  // The semconv HTTP server histogram, recorded by whichever HTTP instrumentation the app uses.
+  {
+    instrumentName: "http.server.request.duration",
+    name: "http_server_request_duration_seconds",
+  },
 ];
 
 export interface PrometheusPull {

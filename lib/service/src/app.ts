@@ -7,7 +7,6 @@ import type { Hono } from "hono";
 import type { AppName } from "./apps.ts";
 import { type AppConfig, loadConfig } from "./config.ts";
 import { type ReadinessCheck, startHttpServer } from "./http.ts";
-import { HTTP_METRIC_VIEWS } from "./http-tracing.ts";
 import { exitOnSignals, onShutdown } from "./lifecycle.ts";
 
 export interface AppRuntime {
@@ -26,7 +25,7 @@ export function bootApp(name: AppName, options: Pick<TelemetryOptions, "views"> 
   const telemetry = startTelemetry({
     serviceName: name,
     serviceVersion: config.version,
-    views: [...HTTP_METRIC_VIEWS, ...(options.views ?? [])],
+    views: options.views ?? [],
   });
   // Registered first, so it runs last: the spans of the shutdown itself are exported.
   onShutdown("telemetry", () => telemetry.shutdown());

@@ -27,18 +27,6 @@ export interface HttpTelemetry {
 
 export const METRIC_HTTP_SERVER_REQUEST_DURATION = "http.server.request.duration";
 
-/**
- * lib/otel's Prometheus exporter appends no unit suffix, so the semconv instrument needs this
- * view to come out as `http_server_request_duration_seconds`, like the RPC histograms.
- * bootApp() passes it to startTelemetry; pass it yourself when you start telemetry directly.
- */
-export const HTTP_METRIC_VIEWS: NonNullable<TelemetryOptions["views"]> = [
-  {
-    instrumentName: METRIC_HTTP_SERVER_REQUEST_DURATION,
-    name: "http_server_request_duration_seconds",
-  },
-];
-
 /** Semconv's advisory boundaries for `http.server.request.duration` (seconds). */
 export const HTTP_DURATION_BUCKETS_SECONDS = [
   0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10,

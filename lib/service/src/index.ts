@@ -28,7 +28,6 @@ export {
 } from "./http.ts";
 export {
   HTTP_DURATION_BUCKETS_SECONDS,
-  HTTP_METRIC_VIEWS,
   type HttpTelemetry,
   httpTracing,
   METRIC_HTTP_SERVER_REQUEST_DURATION,
@@ -36,4 +35,5 @@ export {
 } from "./http-tracing.ts";
 export { createAppKafka, kafkaLogger } from "./kafka.ts";
 export { exitOnSignals, onShutdown, shutdown } from "./lifecycle.ts";
+export { answers, topicsExist } from "./readiness.ts";
 export { withTimeout } from "./timeout.ts";

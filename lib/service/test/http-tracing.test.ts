@@ -7,13 +7,11 @@ import { InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-tr
 import { Hono } from "hono";
 import { AppError, readJsonBody } from "../src/errors.ts";
 import { startHttpServer } from "../src/http.ts";
-import { HTTP_METRIC_VIEWS } from "../src/http-tracing.ts";
 
 const exporter = new InMemorySpanExporter();
 const telemetry = startTelemetry({
   serviceName: "http-tracing-test",
   spanProcessors: [new SimpleSpanProcessor({ exporter })],
-  views: HTTP_METRIC_VIEWS,
   processMetrics: false,
   logger: { level: "silent" },
 });
