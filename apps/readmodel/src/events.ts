@@ -5,9 +5,9 @@
 import type { KafkaMessage } from "@obs/kafka";
 import { eventCodec, PoisonMessageError } from "@obs/proto";
 // Generated types by path: @obs/proto exports only its index, and these are types only.
-import type { AccountOpened } from "../../../lib/proto/src/gen/accounts/v1/AccountOpened.ts";
-import type { Timestamp } from "../../../lib/proto/src/gen/google/protobuf/Timestamp.ts";
-import type { EntryPosted } from "../../../lib/proto/src/gen/ledger/v1/EntryPosted.ts";
+import type { AccountOpened } from "@obs/proto/gen/accounts/v1/AccountOpened.ts";
+import type { Timestamp } from "@obs/proto/gen/google/protobuf/Timestamp.ts";
+import type { EntryPosted } from "@obs/proto/gen/ledger/v1/EntryPosted.ts";
 
 /** The only event version this consumer understands (seed 000: others go to the DLQ). */
 export const SCHEMA_VERSION = 1;

@@ -1,7 +1,7 @@
 // readmodel.v1.ReadModel over gRPC.
 import * as grpc from "@grpc/grpc-js";
 import type { Logger } from "@obs/otel";
-import type { ReadModelHandlers } from "../../../lib/proto/src/gen/readmodel/v1/ReadModel.ts";
+import type { ReadModelHandlers } from "@obs/proto/gen/readmodel/v1/ReadModel.ts";
 import { getBalance, listStatements, QueryError } from "./queries.ts";
 import type { Store } from "./store.ts";
 import { balanceMessage, statementLineMessage } from "./views.ts";

@@ -4,10 +4,10 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { status } from "@grpc/grpc-js";
 import { DLQ_HEADERS, type Kafka, kafkaTelemetry, startLagMonitor } from "@obs/kafka";
+import type { Balance } from "@obs/proto/gen/readmodel/v1/Balance.ts";
+import type { ListStatementsResponse } from "@obs/proto/gen/readmodel/v1/ListStatementsResponse.ts";
+import type { ReadModelClient } from "@obs/proto/gen/readmodel/v1/ReadModel.ts";
 import { SpanKind } from "@opentelemetry/api";
-import type { Balance } from "../../../lib/proto/src/gen/readmodel/v1/Balance.ts";
-import type { ListStatementsResponse } from "../../../lib/proto/src/gen/readmodel/v1/ListStatementsResponse.ts";
-import type { ReadModelClient } from "../../../lib/proto/src/gen/readmodel/v1/ReadModel.ts";
 import { ensureInfra, eventually } from "../../../test/support/infra.ts";
 import type { ReadModel } from "../src/app.ts";
 import { withSeedConsumerLag } from "../src/lag.ts";

@@ -12,9 +12,9 @@ import {
   kafkaTelemetry,
 } from "@obs/kafka";
 import { eventCodec, loadProto } from "@obs/proto";
-import type { AccountOpened__Input } from "../../../lib/proto/src/gen/accounts/v1/AccountOpened.ts";
-import type { EntryPosted__Input } from "../../../lib/proto/src/gen/ledger/v1/EntryPosted.ts";
-import type { ReadModelClient } from "../../../lib/proto/src/gen/readmodel/v1/ReadModel.ts";
+import type { AccountOpened__Input } from "@obs/proto/gen/accounts/v1/AccountOpened.ts";
+import type { EntryPosted__Input } from "@obs/proto/gen/ledger/v1/EntryPosted.ts";
+import type { ReadModelClient } from "@obs/proto/gen/readmodel/v1/ReadModel.ts";
 import { appTestHarness } from "../../../test/support/app-harness.ts";
 import { ENDPOINTS, eventually } from "../../../test/support/infra.ts";
 import { type ReadModel, type ReadModelOptions, startReadModel } from "../src/app.ts";
