@@ -153,7 +153,9 @@ export async function startAdder(options: AdderOptions = {}): Promise<Adder> {
           if (!names.includes(settings.topic)) throw new Error(`topic ${settings.topic} missing`);
         },
       },
-      routes: adderRoutes({ publisher, tracer: telemetry.tracer, logger }),
+      routes: adderRoutes({ publisher, logger }),
+      telemetry,
+      logger,
     });
     closers.push({ name: "http", close: () => http.stop() });
 

@@ -72,7 +72,7 @@ describe("with the broker down", () => {
     });
     expect(response.status).toBe(503);
     const body = (await response.json()) as { error: string; message: string };
-    expect(body.error).toBe("unavailable");
+    expect(body.error).toBe("UNAVAILABLE");
     expect(body.message).toContain("publishing to adder.sums.v1 failed");
   }, 15_000);
 
