@@ -3,7 +3,7 @@
 // small REST/gRPC/Kafka helpers.
 import { randomUUID } from "node:crypto";
 import * as grpc from "@grpc/grpc-js";
-import { createKafka, type Kafka, type KafkaMessage, kafkaTelemetry } from "@obs/kafka";
+import { createKafka, type Kafka, kafkaTelemetry } from "@obs/kafka";
 import { loadProto } from "@obs/proto";
 import postgres from "postgres";
 import { appTestHarness } from "../../../test/support/app-harness.ts";
@@ -115,33 +115,7 @@ export async function metricsText(app: LedgerApp): Promise<string> {
   return (await fetch(`http://127.0.0.1:${app.httpPort}/metrics`)).text();
 }
 
-/** Reads `topic` from the start with a throwaway group until `count` records arrived. */
-export async function readTopic(
-  kafka: Kafka,
-  topic: string,
-  count: number,
-  timeoutMs = 30_000,
-): Promise<KafkaMessage[]> {
-  const received: KafkaMessage[] = [];
-  const { promise, resolve } = Promise.withResolvers<void>();
-  const consumer = kafka.consumer({
-    groupId: unique("reader"),
-    topics: [topic],
-    deadLetterTopic: false,
-    eachMessage: (_payload, message) => {
-      received.push(message);
-      if (received.length >= count) resolve();
-    },
-  });
-  const timer = setTimeout(resolve, timeoutMs);
-  try {
-    await promise;
-  } finally {
-    clearTimeout(timer);
-    await consumer.close();
-  }
-  return received;
-}
+export { readTopic } from "../../../test/support/kafka.ts";
 
 /** Records on the topic: the sum of its partitions' high watermarks. */
 export async function recordCount(kafka: Kafka, topic: string): Promise<number> {

@@ -4,13 +4,7 @@
 // and REST/gRPC helpers.
 import { randomUUID } from "node:crypto";
 import * as grpc from "@grpc/grpc-js";
-import {
-  createKafka,
-  type DeliveryReport,
-  type Kafka,
-  type KafkaMessage,
-  kafkaTelemetry,
-} from "@obs/kafka";
+import { createKafka, type DeliveryReport, type Kafka, kafkaTelemetry } from "@obs/kafka";
 import { eventCodec, loadProto } from "@obs/proto";
 import type { AccountOpened__Input } from "@obs/proto/gen/accounts/v1/AccountOpened.ts";
 import type { EntryPosted__Input } from "@obs/proto/gen/ledger/v1/EntryPosted.ts";
@@ -290,30 +284,4 @@ export function sample(
   return undefined;
 }
 
-/** Reads every record of `topic` from the start with a throwaway group, until `count` arrived. */
-export async function readTopic(
-  kafka: Kafka,
-  topic: string,
-  count: number,
-  timeoutMs = 30_000,
-): Promise<KafkaMessage[]> {
-  const received: KafkaMessage[] = [];
-  const { promise, resolve } = Promise.withResolvers<void>();
-  const consumer = kafka.consumer({
-    groupId: unique("reader"),
-    topics: [topic],
-    deadLetterTopic: false,
-    eachMessage: (_payload, message) => {
-      received.push(message);
-      if (received.length >= count) resolve();
-    },
-  });
-  const timer = setTimeout(resolve, timeoutMs);
-  try {
-    await promise;
-  } finally {
-    clearTimeout(timer);
-    await consumer.close();
-  }
-  return received;
-}
+export { readTopic } from "../../../test/support/kafka.ts";

@@ -2,7 +2,7 @@
 // migrated like production, unique topic and group names, and helpers to produce SumMessages
 // the way the adder does (through lib/kafka's hooks, which stamp produced_at and traceparent).
 import { randomUUID } from "node:crypto";
-import { createKafka, type Kafka, type KafkaMessage, kafkaTelemetry } from "@obs/kafka";
+import { createKafka, type Kafka, kafkaTelemetry } from "@obs/kafka";
 import { eventCodec } from "@obs/proto";
 import { appTestHarness } from "../../../test/support/app-harness.ts";
 import { ENDPOINTS } from "../../../test/support/infra.ts";
@@ -105,30 +105,4 @@ export function sample(
   return undefined;
 }
 
-/** Reads every record of `topic` from the start with a throwaway group, until `count` arrived. */
-export async function readTopic(
-  kafka: Kafka,
-  topic: string,
-  count: number,
-  timeoutMs = 30_000,
-): Promise<KafkaMessage[]> {
-  const received: KafkaMessage[] = [];
-  const { promise, resolve } = Promise.withResolvers<void>();
-  const consumer = kafka.consumer({
-    groupId: unique("reader"),
-    topics: [topic],
-    deadLetterTopic: false,
-    eachMessage: (_payload, message) => {
-      received.push(message);
-      if (received.length >= count) resolve();
-    },
-  });
-  const timer = setTimeout(resolve, timeoutMs);
-  try {
-    await promise;
-  } finally {
-    clearTimeout(timer);
-    await consumer.close();
-  }
-  return received;
-}
+export { readTopic } from "../../../test/support/kafka.ts";

@@ -5,7 +5,7 @@ import { randomUUID } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { migrateApp } from "@obs/db";
-import { createKafka, type Kafka, type KafkaMessage, kafkaTelemetry } from "@obs/kafka";
+import { createKafka, type Kafka, kafkaTelemetry } from "@obs/kafka";
 import { startTelemetry, type Telemetry } from "@obs/otel";
 import { InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace";
 import { pgSchema } from "drizzle-orm/pg-core";
@@ -88,33 +88,7 @@ export function testKafka(brokers = ENDPOINTS.kafkaBrokers): Promise<Kafka> {
   });
 }
 
-/** Reads `topic` from the start with a throwaway group until `count` records arrived. */
-export async function readTopic(
-  kafka: Kafka,
-  topic: string,
-  count: number,
-  timeoutMs = 30_000,
-): Promise<KafkaMessage[]> {
-  const received: KafkaMessage[] = [];
-  const { promise, resolve } = Promise.withResolvers<void>();
-  const consumer = kafka.consumer({
-    groupId: unique("reader"),
-    topics: [topic],
-    deadLetterTopic: false,
-    eachMessage: (_payload, message) => {
-      received.push(message);
-      if (received.length >= count) resolve();
-    },
-  });
-  const timer = setTimeout(resolve, timeoutMs);
-  try {
-    await promise;
-  } finally {
-    clearTimeout(timer);
-    await consumer.close();
-  }
-  return received;
-}
+export { readTopic } from "../../../test/support/kafka.ts";
 
 export async function pendingCount(outbox: TestOutbox): Promise<number> {
   const [row] = await outbox.sql<{ n: number }[]>`
