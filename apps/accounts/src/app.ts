@@ -16,7 +16,6 @@ import {
   startGrpcServer,
   startHttpServer,
   topicsExist,
-  withTimeout,
 } from "@obs/service";
 import { accountsRoutes } from "./routes.ts";
 import { outbox } from "./schema.ts";

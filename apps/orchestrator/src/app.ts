@@ -11,8 +11,6 @@ import {
   type HttpServer,
   startGrpcServer,
   startHttpServer,
-  topicsExist,
-  withTimeout,
 } from "@obs/service";
 import { loadOrchestratorSettings, type OrchestratorSettings } from "./config.ts";
 import { transferRoutes } from "./rest.ts";

@@ -14,7 +14,6 @@ import {
   startGrpcServer,
   startHttpServer,
   topicsExist,
-  withTimeout,
 } from "@obs/service";
 import { type ProjectionConsumer, startProjectionConsumer } from "./consumer.ts";
 import { withSeedConsumerLag } from "./lag.ts";

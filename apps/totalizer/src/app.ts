@@ -14,7 +14,6 @@ import {
   startGrpcServer,
   startHttpServer,
   topicsExist,
-  withTimeout,
 } from "@obs/service";
 import { type SumConsumer, startSumConsumer } from "./consumer.ts";
 import { totalizerRoutes } from "./routes.ts";

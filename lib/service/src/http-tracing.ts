@@ -3,7 +3,7 @@
 // instrumentation package: nothing under Bun patches Bun.serve, and the middleware sees the
 // matched route template, which the span name and the metric labels need to stay
 // low-cardinality (`GET /v1/accounts/:id`, never the id itself).
-import { errorType, type TelemetryOptions } from "@obs/otel";
+import { errorType } from "@obs/otel";
 import {
   type Attributes,
   context,
