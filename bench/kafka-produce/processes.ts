@@ -1,6 +1,6 @@
 // Child processes of the produce benchmark: the port worker under Bun or Node.js, Kafka's own
 // ProducerPerformance on Java, and the broker's CPU time read from /proc.
-import { mkdirSync, readFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { REPO_ROOT, STATE_DIR } from "../../infra/local/config.ts";
 import { runningPid } from "../../infra/local/process.ts";
@@ -42,13 +42,17 @@ export function cpuMsOf(pid: number | undefined): number | undefined {
  */
 export async function buildNodeWorker(): Promise<string> {
   ensureConfluentBuild();
+  rmSync(BUNDLE_DIR, { recursive: true, force: true }); // no stale hashed chunks
   mkdirSync(BUNDLE_DIR, { recursive: true });
   const bundled = await Bun.build({
     entrypoints: [WORKER_TS],
     outdir: BUNDLE_DIR,
     target: "node",
     format: "esm",
-    naming: "[name].mjs",
+    // Split, so the platformatic adapter (a dynamic import the confluent run never takes) stays
+    // in its own chunk, and its bare `@platformatic/kafka` import is never resolved from here.
+    splitting: true,
+    naming: { entry: "[name].mjs", chunk: "[name]-[hash].mjs" },
     // Resolved by Node at run time: the addon from the cache, the other adapter never loaded.
     external: ["@confluentinc/kafka-javascript", "@platformatic/kafka"],
   });
@@ -60,10 +64,59 @@ export async function buildNodeWorker(): Promise<string> {
   return entry;
 }
 
+/** The whole machine's busy CPU time (all cores, /proc/stat), milliseconds. */
+export function machineBusyMs(): number | undefined {
+  try {
+    const cpu = readFileSync("/proc/stat", "utf8").split("\n", 1)[0] ?? "";
+    // cpu  user nice system idle iowait irq softirq steal ...
+    const [user, nice, system, , , irq, softirq, steal] = cpu
+      .trim()
+      .split(/\s+/)
+      .slice(1)
+      .map(Number);
+    const busy = [user, nice, system, irq, softirq, steal].reduce<number>(
+      (a, b) => a + (b ?? 0),
+      0,
+    );
+    return (busy * 1000) / CLK_TCK;
+  } catch {
+    return undefined;
+  }
+}
+
+interface Sample {
+  at: number;
+  broker: number | undefined;
+  busy: number | undefined;
+}
+
+function sample(broker: number | undefined): Sample {
+  return { at: performance.now(), broker: cpuMsOf(broker), busy: machineBusyMs() };
+}
+
+/** What the machine did between two samples. */
+export interface Window {
+  wallMs: number;
+  /** The broker's CPU time (undefined under Docker), milliseconds. */
+  brokerCpuMs: number | undefined;
+  /** Busy CPU time of the whole machine, all processes, milliseconds. */
+  machineBusyMs: number | undefined;
+}
+
+function between(a: Sample | undefined, b: Sample | undefined): Window {
+  const diff = (x: number | undefined, y: number | undefined) =>
+    x === undefined || y === undefined ? undefined : y - x;
+  return {
+    wallMs: a && b ? b.at - a.at : Number.NaN,
+    brokerCpuMs: diff(a?.broker, b?.broker),
+    machineBusyMs: diff(a?.busy, b?.busy),
+  };
+}
+
 export interface Measured<T> {
   result: T;
-  /** Broker CPU time during the measured phase, milliseconds (undefined under Docker). */
-  brokerCpuMs: number | undefined;
+  /** The measured phase (port workers) or the whole JVM's life (ProducerPerformance). */
+  window: Window;
   /** CPU time of the whole child process (start-up and warm-up included), milliseconds. */
   processCpuMs: number | undefined;
 }
@@ -102,14 +155,14 @@ export async function runPortWorker(
     timeout: timeoutMs,
   });
   const stderr = new Response(proc.stderr).text();
-  let brokerStart: number | undefined;
-  let brokerEnd: number | undefined;
+  let start: Sample | undefined;
+  let end: Sample | undefined;
   let result: WorkerResult | undefined;
   for await (const line of lines(proc.stdout)) {
     if (!line.startsWith("{")) continue;
     const event = JSON.parse(line) as { event: string } & WorkerResult;
-    if (event.event === "measure-start") brokerStart = cpuMsOf(broker);
-    else if (event.event === "measure-end") brokerEnd = cpuMsOf(broker);
+    if (event.event === "measure-start") start = sample(broker);
+    else if (event.event === "measure-end") end = sample(broker);
     else if (event.event === "result") {
       const { event: _, ...rest } = event;
       result = rest;
@@ -120,12 +173,7 @@ export async function runPortWorker(
     const tail = (await stderr).trim().split("\n").slice(-8).join("\n");
     throw new Error(`${cmd.join(" ")} (${config.adapter}) exited with ${code}:\n${tail}`);
   }
-  return {
-    result,
-    brokerCpuMs:
-      brokerStart !== undefined && brokerEnd !== undefined ? brokerEnd - brokerStart : undefined,
-    processCpuMs: processCpuMs(proc),
-  };
+  return { result, window: between(start, end), processCpuMs: processCpuMs(proc) };
 }
 
 export interface PerfSummary {
@@ -194,29 +242,29 @@ export function producerPerfCommand(
   ];
 }
 
-/** Runs ProducerPerformance to completion; the broker's CPU is sampled around the whole JVM. */
+/** Runs ProducerPerformance to completion; the machine is sampled around the whole JVM. */
 export async function runProducerPerf(
   cmd: string[],
   timeoutMs: number,
 ): Promise<Measured<PerfSummary>> {
   const broker = brokerPid();
-  const brokerStart = cpuMsOf(broker);
-  const proc = Bun.spawn(cmd, { cwd: REPO_ROOT, stdout: "pipe", stderr: "pipe", timeout: timeoutMs });
+  const start = sample(broker);
+  const proc = Bun.spawn(cmd, {
+    cwd: REPO_ROOT,
+    stdout: "pipe",
+    stderr: "pipe",
+    timeout: timeoutMs,
+  });
   const [stdout, stderr, code] = await Promise.all([
     new Response(proc.stdout).text(),
     new Response(proc.stderr).text(),
     proc.exited,
   ]);
-  const brokerEnd = cpuMsOf(broker);
+  const end = sample(broker);
   const summary = parsePerfSummary(stdout);
   if (code !== 0 || !summary) {
     const tail = `${stdout}\n${stderr}`.trim().split("\n").slice(-8).join("\n");
     throw new Error(`ProducerPerformance exited with ${code}, no summary line:\n${tail}`);
   }
-  return {
-    result: summary,
-    brokerCpuMs:
-      brokerStart !== undefined && brokerEnd !== undefined ? brokerEnd - brokerStart : undefined,
-    processCpuMs: processCpuMs(proc),
-  };
+  return { result: summary, window: between(start, end), processCpuMs: processCpuMs(proc) };
 }

@@ -8,6 +8,7 @@
 // {"event":"measure-start"} and {"event":"measure-end"} around the measured phase (so the parent
 // can sample the broker's CPU), then {"event":"result", ...WorkerResult}. Logs go to stderr.
 // No Bun-only APIs here: this file must run under Node.js as well.
+import { inspect } from "node:util";
 import { createKafka, type Logger, type OutgoingMessage, type Producer } from "@obs/kafka";
 
 export interface WorkerConfig {
@@ -35,8 +36,10 @@ export interface WorkerResult {
 }
 
 const stderrLogger: Logger = {
-  info: (msg, fields) => process.stderr.write(`${JSON.stringify({ level: "info", msg, ...fields })}\n`),
-  warn: (msg, fields) => process.stderr.write(`${JSON.stringify({ level: "warn", msg, ...fields })}\n`),
+  info: (msg, fields) =>
+    process.stderr.write(`${JSON.stringify({ level: "info", msg, ...fields })}\n`),
+  warn: (msg, fields) =>
+    process.stderr.write(`${JSON.stringify({ level: "warn", msg, ...fields })}\n`),
   error: (msg, fields) =>
     process.stderr.write(`${JSON.stringify({ level: "error", msg, ...fields })}\n`),
 };
@@ -117,8 +120,7 @@ export async function runWorker(config: WorkerConfig): Promise<WorkerResult> {
     emit({ event: "measure-end" });
     return {
       adapter: kafka.adapter,
-      runtime:
-        typeof Bun === "undefined" ? `node ${process.version}` : `bun ${Bun.version}`,
+      runtime: typeof Bun === "undefined" ? `node ${process.version}` : `bun ${Bun.version}`,
       messages: config.messages,
       ...run,
       cpuMs: (cpu.user + cpu.system) / 1000,
@@ -141,7 +143,8 @@ if (/worker\.(ts|mjs)$/.test(entry)) {
   main().then(
     () => process.exit(0),
     (error: unknown) => {
-      process.stderr.write(`kafka-produce worker: ${error instanceof Error ? error.stack : error}\n`);
+      // Client errors nest their causes (errors[], cause): show them all.
+      process.stderr.write(`kafka-produce worker: ${inspect(error, { depth: 8 })}\n`);
       process.exit(1);
     },
   );
