@@ -1,10 +1,10 @@
 // Consumes EntryPosted and AccountOpened and applies them to the store, one transaction per
 // partition batch. Poison records fail in the decoder, so the port sends them to `<topic>.dlq`
 // one by one and the good records of the batch are still applied.
+import { withRetry } from "@obs/db";
 import type { BatchHandler, Consumer, Kafka } from "@obs/kafka";
 import { type Logger, type MessagingSpan, startConsumerSpan } from "@obs/otel";
 import { eventDecoder, type ReadModelEvent } from "./events.ts";
-import { withRetry } from "./retry.ts";
 import type { Store } from "./store.ts";
 
 export interface ProjectionConsumerOptions {

@@ -1,9 +1,10 @@
 // The projection against the real PostgreSQL: "applied once per event id" and "order does not
 // matter" are properties of one transaction, so they are tested here directly, without Kafka.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { isPermanentDbError } from "@obs/db";
 import { ensureInfra } from "../../../test/support/infra.ts";
 import { decodeAccountOpened, decodeEntryPosted } from "../src/events.ts";
-import { createStore, type EventRecord, isPermanentDbError, type Store } from "../src/store.ts";
+import { createStore, type EventRecord, type Store } from "../src/store.ts";
 import {
   accountCodec,
   accountOpened,

@@ -3,6 +3,7 @@
 // them to `<topic>.dlq` one by one and the good messages of the batch are still counted.
 // Database failures are never dead-lettered: the batch is retried until it lands or the
 // consumer closes, and then it stays uncommitted for the next member of the group.
+import { withRetry } from "@obs/db";
 import type { BatchHandler, Consumer, Kafka, KafkaMessage } from "@obs/kafka";
 import {
   type KafkaMetrics,
@@ -12,7 +13,7 @@ import {
   startConsumerSpan,
 } from "@obs/otel";
 import { eventCodec, PoisonMessageError } from "@obs/proto";
-import { isPermanentDbError, type Store } from "./store.ts";
+import type { Store } from "./store.ts";
 
 export interface SumEvent {
   messageId: string;
@@ -129,36 +130,4 @@ export function startSumConsumer(options: SumConsumerOptions): SumConsumer {
     partitions: () => [...seen].sort((a, b) => a - b),
     close: () => consumer.close(),
   };
-}
-
-/**
- * Retries transient failures (connection loss, deadlock, failover) with capped exponential
- * backoff. Gives up on a permanent error (it would fail forever and hold the partition) or
- * when the consumer is closing (the batch is then redelivered, not dead-lettered).
- */
-export async function withRetry<T>(
-  work: () => Promise<T>,
-  options: { signal: AbortSignal; delayMs: number; onRetry(error: unknown, attempt: number): void },
-): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await work();
-    } catch (error) {
-      if (isPermanentDbError(error) || options.signal.aborted) throw error;
-      options.onRetry(error, attempt);
-      await abortableSleep(Math.min(options.delayMs * 2 ** (attempt - 1), 5_000), options.signal);
-    }
-  }
-}
-
-function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-    signal.addEventListener("abort", done, { once: true });
-  });
 }

@@ -102,11 +102,3 @@ export function createStore(url: string, options: { maxConnections?: number } = 
     close: () => client.end({ timeout: 5 }),
   };
 }
-
-/** SQLSTATE class 22 (data exception, e.g. bigint out of range): retrying cannot help. */
-export function isPermanentDbError(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  const cause = (error as { cause?: { code?: unknown } } | null)?.cause?.code;
-  const sqlState = typeof code === "string" && code.length === 5 ? code : cause;
-  return typeof sqlState === "string" && sqlState.startsWith("22");
-}

@@ -1,8 +1,9 @@
 // The store against the real PostgreSQL: exactly-once in effect is a property of one
 // transaction, so it is tested here directly, without Kafka.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { isPermanentDbError } from "@obs/db";
 import { ensureInfra } from "../../../test/support/infra.ts";
-import { createStore, isPermanentDbError, type Store, type SumRecord } from "../src/store.ts";
+import { createStore, type Store, type SumRecord } from "../src/store.ts";
 import { migrateTestDatabase, TEST_DATABASE_URL, unique } from "./support.ts";
 
 let store: Store;

@@ -1,7 +1,14 @@
-// Retries of a batch's database work. A batch is never dead-lettered for a transient failure:
-// it is retried until it lands or the consumer closes, and then stays uncommitted for the next
-// member of the group.
-import { isPermanentDbError } from "./store.ts";
+// Retries of a consumer batch's database work. A batch is never dead-lettered for a transient
+// failure: it is retried until it lands or the consumer closes, and then stays uncommitted for
+// the next member of the group.
+
+/** SQLSTATE class 22 (data exception, e.g. bigint out of range): retrying cannot help. */
+export function isPermanentDbError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  const cause = (error as { cause?: { code?: unknown } } | null)?.cause?.code;
+  const sqlState = typeof code === "string" && code.length === 5 ? code : cause;
+  return typeof sqlState === "string" && sqlState.startsWith("22");
+}
 
 /**
  * Retries transient failures (connection loss, deadlock, failover) with capped exponential
