@@ -9,12 +9,10 @@ import { type OutboxRelay, startOutboxRelay } from "@obs/outbox";
 import { dlqTopic, loadProto, TOPICS } from "@obs/proto";
 import {
   type AppConfig,
+  type AppServers,
   answers,
   createAppKafka,
-  type GrpcServer,
-  type HttpServer,
-  startGrpcServer,
-  startHttpServer,
+  startAppServers,
   topicsExist,
 } from "@obs/service";
 import { accountsRoutes } from "./routes.ts";
@@ -60,8 +58,7 @@ export async function startAccounts(options: AccountsOptions): Promise<Accounts>
 
   let kafka: Kafka | undefined;
   let relay: OutboxRelay | undefined;
-  let grpcServer: GrpcServer | undefined;
-  let httpServer: HttpServer | undefined;
+  let servers: AppServers;
   let admin: Admin;
   let producer: Producer;
   try {
@@ -88,26 +85,18 @@ export async function startAccounts(options: AccountsOptions): Promise<Accounts>
     });
 
     const proto = loadProto("accounts");
-    grpcServer = await startGrpcServer({
-      port: options.grpcPort ?? config.grpcPort,
-      host: config.host,
+    servers = await startAppServers({
+      config,
+      telemetry,
+      grpcPort: options.grpcPort,
+      httpPort: options.httpPort,
       packageDefinition: proto.definition,
-      services: [
-        {
-          name: SERVICE_NAME,
-          definition: proto.grpc.accounts.v1.Accounts.service,
-          implementation: accountsHandlers(store, topic, logger),
-        },
-      ],
-      telemetry,
-    });
-    httpServer = startHttpServer({
-      port: options.httpPort ?? config.httpPort,
-      host: config.host,
-      metrics: () => telemetry.renderMetrics(),
+      service: {
+        name: SERVICE_NAME,
+        definition: proto.grpc.accounts.v1.Accounts.service,
+        implementation: accountsHandlers(store, topic, logger),
+      },
       routes: accountsRoutes(store, topic, logger),
-      telemetry,
-      logger,
       readiness: {
         postgres: answers("postgres ping", () => store.ping()),
         // Metadata of the event topic: proves a broker answers and the topic is there.
@@ -115,26 +104,28 @@ export async function startAccounts(options: AccountsOptions): Promise<Accounts>
       },
     });
   } catch (error) {
-    await grpcServer?.stop(0);
     await relay?.stop();
     await kafka?.close();
     await store.close();
     throw error;
   }
-  logger.info({ grpcPort: grpcServer.port, httpPort: httpServer.port, topic }, "accounts started");
+  logger.info(
+    { grpcPort: servers.grpcPort, httpPort: servers.httpPort, topic },
+    "accounts started",
+  );
 
   let stopped: Promise<void> | undefined;
-  const running = { grpc: grpcServer, http: httpServer, relay, kafka };
+  const running = { servers, relay, kafka };
   return {
     topic,
-    grpcPort: grpcServer.port,
-    httpPort: httpServer.port,
+    grpcPort: servers.grpcPort,
+    httpPort: servers.httpPort,
     store,
     kafka,
     relay,
     stop() {
       stopped ??= (async () => {
-        await Promise.all([running.grpc.stop(), running.http.stop()]);
+        await running.servers.stop();
         // Rows it does not get to stay pending and are published by the next start.
         await running.relay.stop();
         await running.kafka.close();

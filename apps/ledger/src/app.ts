@@ -8,12 +8,10 @@ import { type OutboxRelay, type OutboxRelayOptions, startOutboxRelay } from "@ob
 import { dlqTopic, loadProto, TOPICS } from "@obs/proto";
 import {
   type AppConfig,
+  type AppServers,
   answers,
   createAppKafka,
-  type GrpcServer,
-  type HttpServer,
-  startGrpcServer,
-  startHttpServer,
+  startAppServers,
   topicsExist,
   withTimeout,
 } from "@obs/service";
@@ -114,29 +112,20 @@ export async function startLedger(options: LedgerOptions): Promise<LedgerApp> {
   });
 
   const proto = loadProto("ledger");
-  let grpcServer: GrpcServer | undefined;
-  let httpServer: HttpServer | undefined;
+  let servers: AppServers;
   try {
-    grpcServer = await startGrpcServer({
-      port: options.grpcPort ?? config.grpcPort,
-      host: config.host,
+    servers = await startAppServers({
+      config,
+      telemetry,
+      grpcPort: options.grpcPort,
+      httpPort: options.httpPort,
       packageDefinition: proto.definition,
-      services: [
-        {
-          name: SERVICE_NAME,
-          definition: proto.grpc.ledger.v1.Ledger.service,
-          implementation: ledgerHandlers(ledger, logger),
-        },
-      ],
-      telemetry,
-    });
-    httpServer = startHttpServer({
-      port: options.httpPort ?? config.httpPort,
-      host: config.host,
-      metrics: () => telemetry.renderMetrics(),
+      service: {
+        name: SERVICE_NAME,
+        definition: proto.grpc.ledger.v1.Ledger.service,
+        implementation: ledgerHandlers(ledger, logger),
+      },
       routes: ledgerRoutes(ledger),
-      telemetry,
-      logger,
       readiness: {
         postgres: answers("postgres ping", () => store.ping()),
         // Metadata of the published topic: a broker answers and the topic is there.
@@ -144,28 +133,26 @@ export async function startLedger(options: LedgerOptions): Promise<LedgerApp> {
       },
     });
   } catch (error) {
-    await grpcServer?.stop(0);
     topics.stop();
     await relay.stop();
     await kafka.close();
     await store.close();
     throw error;
   }
-  logger.info({ grpcPort: grpcServer.port, httpPort: httpServer.port, topic }, "ledger started");
+  logger.info({ grpcPort: servers.grpcPort, httpPort: servers.httpPort, topic }, "ledger started");
 
   let stopped: Promise<void> | undefined;
-  const servers = { grpc: grpcServer, http: httpServer };
   return {
     topic,
-    grpcPort: grpcServer.port,
-    httpPort: httpServer.port,
+    grpcPort: servers.grpcPort,
+    httpPort: servers.httpPort,
     store,
     ledger,
     kafka,
     relay,
     stop() {
       stopped ??= (async () => {
-        await Promise.all([servers.grpc.stop(), servers.http.stop()]);
+        await servers.stop();
         topics.stop();
         // Rows it does not get to stay pending for the next ledger instance (or this one).
         await relay.stop();

@@ -4,14 +4,7 @@
 import { databaseUrlFor } from "@obs/db";
 import type { Telemetry } from "@obs/otel";
 import { loadProto } from "@obs/proto";
-import {
-  type AppConfig,
-  answers,
-  type GrpcServer,
-  type HttpServer,
-  startGrpcServer,
-  startHttpServer,
-} from "@obs/service";
+import { type AppConfig, type AppServers, answers, startAppServers } from "@obs/service";
 import { loadOrchestratorSettings, type OrchestratorSettings } from "./config.ts";
 import { transferRoutes } from "./rest.ts";
 import { transfersHandlers } from "./service.ts";
@@ -58,29 +51,20 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
   });
 
   const proto = loadProto("orchestrator");
-  let grpcServer: GrpcServer | undefined;
-  let httpServer: HttpServer | undefined;
+  let servers: AppServers;
   try {
-    grpcServer = await startGrpcServer({
-      port: options.grpcPort ?? config.grpcPort,
-      host: config.host,
+    servers = await startAppServers({
+      config,
+      telemetry,
+      grpcPort: options.grpcPort,
+      httpPort: options.httpPort,
       packageDefinition: proto.definition,
-      services: [
-        {
-          name: SERVICE_NAME,
-          definition: proto.grpc.orchestrator.v1.Transfers.service,
-          implementation: transfersHandlers(transfers, logger),
-        },
-      ],
-      telemetry,
-    });
-    httpServer = startHttpServer({
-      port: options.httpPort ?? config.httpPort,
-      host: config.host,
-      metrics: () => telemetry.renderMetrics(),
+      service: {
+        name: SERVICE_NAME,
+        definition: proto.grpc.orchestrator.v1.Transfers.service,
+        implementation: transfersHandlers(transfers, logger),
+      },
       routes: transferRoutes(transfers),
-      telemetry,
-      logger,
       readiness: {
         postgres: answers("postgres ping", () => store.ping(), settings.readinessTimeoutMs),
         // A transfer needs both: without either, every request would end in 503.
@@ -89,15 +73,14 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
       },
     });
   } catch (error) {
-    await grpcServer?.stop(0);
     upstreams.close();
     await store.close();
     throw error;
   }
   logger.info(
     {
-      grpcPort: grpcServer.port,
-      httpPort: httpServer.port,
+      grpcPort: servers.grpcPort,
+      httpPort: servers.httpPort,
       accounts: settings.accountsAddr,
       ledger: settings.ledgerAddr,
     },
@@ -105,15 +88,14 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
   );
 
   let stopped: Promise<void> | undefined;
-  const servers = { grpc: grpcServer, http: httpServer };
   return {
-    grpcPort: grpcServer.port,
-    httpPort: httpServer.port,
+    grpcPort: servers.grpcPort,
+    httpPort: servers.httpPort,
     settings,
     store,
     stop() {
       stopped ??= (async () => {
-        await Promise.all([servers.grpc.stop(), servers.http.stop()]);
+        await servers.stop();
         upstreams.close();
         await store.close();
         logger.info("orchestrator stopped");

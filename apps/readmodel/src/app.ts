@@ -7,12 +7,10 @@ import type { Telemetry } from "@obs/otel";
 import { loadProto, TOPICS } from "@obs/proto";
 import {
   type AppConfig,
+  type AppServers,
   answers,
   createAppKafka,
-  type GrpcServer,
-  type HttpServer,
-  startGrpcServer,
-  startHttpServer,
+  startAppServers,
   topicsExist,
 } from "@obs/service";
 import { type ProjectionConsumer, startProjectionConsumer } from "./consumer.ts";
@@ -85,26 +83,19 @@ export async function startReadModel(options: ReadModelOptions): Promise<ReadMod
   });
 
   const proto = loadProto("readmodel");
-  let grpcServer: GrpcServer | undefined;
-  let httpServer: HttpServer | undefined;
+  let servers: AppServers;
   try {
-    grpcServer = await startGrpcServer({
-      port: options.grpcPort ?? config.grpcPort,
-      host: config.host,
-      packageDefinition: proto.definition,
-      services: [
-        {
-          name: SERVICE_NAME,
-          definition: proto.grpc.readmodel.v1.ReadModel.service,
-          implementation: readModelHandlers(store, logger),
-        },
-      ],
+    servers = await startAppServers({
+      config,
       telemetry,
-    });
-    httpServer = startHttpServer({
-      port: options.httpPort ?? config.httpPort,
-      host: config.host,
-      metrics: () => telemetry.renderMetrics(),
+      grpcPort: options.grpcPort,
+      httpPort: options.httpPort,
+      packageDefinition: proto.definition,
+      service: {
+        name: SERVICE_NAME,
+        definition: proto.grpc.readmodel.v1.ReadModel.service,
+        implementation: readModelHandlers(store, logger),
+      },
       routes: readModelRoutes(store, logger),
       readiness: {
         postgres: answers("postgres ping", () => store.ping()),
@@ -113,30 +104,28 @@ export async function startReadModel(options: ReadModelOptions): Promise<ReadMod
       },
     });
   } catch (error) {
-    await grpcServer?.stop(0);
     await stopLag();
     await kafka.close();
     await store.close();
     throw error;
   }
   logger.info(
-    { grpcPort: grpcServer.port, httpPort: httpServer.port, topics, groupId },
+    { grpcPort: servers.grpcPort, httpPort: servers.httpPort, topics, groupId },
     "readmodel started",
   );
 
   let stopped: Promise<void> | undefined;
-  const servers = { grpc: grpcServer, http: httpServer };
   return {
     topics,
     groupId,
-    grpcPort: grpcServer.port,
-    httpPort: httpServer.port,
+    grpcPort: servers.grpcPort,
+    httpPort: servers.httpPort,
     store,
     kafka,
     consumer,
     stop() {
       stopped ??= (async () => {
-        await Promise.all([servers.grpc.stop(), servers.http.stop()]);
+        await servers.stop();
         await stopLag();
         // Waits for the running batch's transaction, then leaves the group. That batch's offset
         // may stay uncommitted; its redelivery is absorbed by the processed_events table.

@@ -7,12 +7,10 @@ import type { Telemetry } from "@obs/otel";
 import { loadProto, TOPICS } from "@obs/proto";
 import {
   type AppConfig,
+  type AppServers,
   answers,
   createAppKafka,
-  type GrpcServer,
-  type HttpServer,
-  startGrpcServer,
-  startHttpServer,
+  startAppServers,
   topicsExist,
 } from "@obs/service";
 import { type SumConsumer, startSumConsumer } from "./consumer.ts";
@@ -83,26 +81,19 @@ export async function startTotalizer(options: TotalizerOptions): Promise<Totaliz
   });
 
   const proto = loadProto("totalizer");
-  let grpcServer: GrpcServer | undefined;
-  let httpServer: HttpServer | undefined;
+  let servers: AppServers;
   try {
-    grpcServer = await startGrpcServer({
-      port: options.grpcPort ?? config.grpcPort,
-      host: config.host,
-      packageDefinition: proto.definition,
-      services: [
-        {
-          name: SERVICE_NAME,
-          definition: proto.grpc.totalizer.v1.Totalizer.service,
-          implementation: totalizerHandlers(store, topic, logger),
-        },
-      ],
+    servers = await startAppServers({
+      config,
       telemetry,
-    });
-    httpServer = startHttpServer({
-      port: options.httpPort ?? config.httpPort,
-      host: config.host,
-      metrics: () => telemetry.renderMetrics(),
+      grpcPort: options.grpcPort,
+      httpPort: options.httpPort,
+      packageDefinition: proto.definition,
+      service: {
+        name: SERVICE_NAME,
+        definition: proto.grpc.totalizer.v1.Totalizer.service,
+        implementation: totalizerHandlers(store, topic, logger),
+      },
       routes: totalizerRoutes(store, topic, logger),
       readiness: {
         postgres: answers("postgres ping", () => store.ping()),
@@ -111,30 +102,28 @@ export async function startTotalizer(options: TotalizerOptions): Promise<Totaliz
       },
     });
   } catch (error) {
-    await grpcServer?.stop(0);
     await stopLag();
     await kafka.close();
     await store.close();
     throw error;
   }
   logger.info(
-    { grpcPort: grpcServer.port, httpPort: httpServer.port, topic, groupId },
+    { grpcPort: servers.grpcPort, httpPort: servers.httpPort, topic, groupId },
     "totalizer started",
   );
 
   let stopped: Promise<void> | undefined;
-  const servers = { grpc: grpcServer, http: httpServer };
   return {
     topic,
     groupId,
-    grpcPort: grpcServer.port,
-    httpPort: httpServer.port,
+    grpcPort: servers.grpcPort,
+    httpPort: servers.httpPort,
     store,
     kafka,
     consumer,
     stop() {
       stopped ??= (async () => {
-        await Promise.all([servers.grpc.stop(), servers.http.stop()]);
+        await servers.stop();
         await stopLag();
         // Waits for the running batch's transaction, then leaves the group. That batch's offset
         // may stay uncommitted; its redelivery is absorbed by the processed_messages table.

@@ -36,4 +36,5 @@ export {
 export { createAppKafka, kafkaLogger } from "./kafka.ts";
 export { exitOnSignals, onShutdown, shutdown } from "./lifecycle.ts";
 export { answers, topicsExist } from "./readiness.ts";
+export { type AppServers, type AppServersOptions, startAppServers } from "./servers.ts";
 export { withTimeout } from "./timeout.ts";
