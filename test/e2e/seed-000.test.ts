@@ -28,6 +28,7 @@ let kafka: Kafka;
 let admin: Admin;
 const ledgerDb = postgres(databaseUrlFor("ledger"), { max: 2, onnotice: () => {} });
 const orchestratorDb = postgres(databaseUrlFor("orchestrator"), { max: 2, onnotice: () => {} });
+const accountsDb = postgres(databaseUrlFor("accounts"), { max: 1, onnotice: () => {} });
 
 const json = { "content-type": "application/json" };
 
@@ -70,15 +71,20 @@ async function ledgerBalances(accounts: string[]): Promise<Map<string, bigint>> 
   return new Map(rows.map((r) => [r.account_id as string, BigInt(r.b as string)]));
 }
 
-/** Waits until the ledger's outbox is empty and the read model has consumed everything. */
+/**
+ * Waits until both outboxes (ledger, accounts) are empty and the read model has consumed
+ * everything on both of its topics.
+ */
 async function settled(timeoutMs = 90_000): Promise<void> {
   await eventually(
-    "outbox drained and read model caught up",
+    "outboxes drained and read model caught up",
     async () => {
-      const [pending] =
+      const [ledgerPending] =
         await ledgerDb`select count(*)::int as n from ledger.outbox where published_at is null`;
-      if ((pending?.n as number) > 0) return undefined;
-      const lags = await admin.lag("readmodel", [TOPICS.ledgerEntries]);
+      const [accountsPending] =
+        await accountsDb`select count(*)::int as n from accounts.outbox where published_at is null`;
+      if ((ledgerPending?.n as number) > 0 || (accountsPending?.n as number) > 0) return undefined;
+      const lags = await admin.lag("readmodel", [TOPICS.ledgerEntries, TOPICS.accounts]);
       return lags.every((l) => Number(l.lag) === 0) ? true : undefined;
     },
     timeoutMs,
@@ -119,7 +125,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await kafka?.close();
   await Promise.all(Object.values(apps).map(stopApp));
-  await Promise.all([ledgerDb.end(), orchestratorDb.end()]);
+  await Promise.all([ledgerDb.end(), orchestratorDb.end(), accountsDb.end()]);
 }, 60_000);
 
 describe("seed 000: accounts → orchestrator → ledger → outbox → read model", () => {
@@ -355,7 +361,14 @@ describe("seed 000: accounts → orchestrator → ledger → outbox → read mod
     }
     const [after] = await ledgerDb`select count(*)::int as n from ledger.entries`;
     expect(after?.n).toBe(before?.n);
-    expect(await readBalance(floor)).toBe(0n);
+    // AccountOpened reaches the read model through the accounts outbox and Kafka: wait until
+    // it knows the account, then its balance must still be exactly zero.
+    const floorBalance = await eventually(
+      "the read model to know the account",
+      () => readBalance(floor),
+      30_000,
+    );
+    expect(floorBalance).toBe(0n);
 
     const mark = crypto.randomUUID();
     const event = JSON.stringify({
