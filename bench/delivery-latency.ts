@@ -1,130 +1,213 @@
-// Delivery latency adder → Kafka → totalizer at a steady rate, from the histogram the
-// totalizer exports (kafka_message_delivery_latency, ms). Starts the real infrastructure and
-// both apps as processes, drives Adder.Add over gRPC in an open loop, and reports achieved
-// rate, client-side Add latency and delivery-latency quantiles.
+// End-to-end delivery latency adder → Kafka → totalizer (issue #6, item 2), from the histogram
+// the totalizer exports (kafka_message_delivery_latency, ms, bucket-interpolated exactly like
+// histogram_quantile): fixed rates, then the highest sustainable one, with tracing on and off.
+// Starts the real infrastructure and both apps as processes (as `bun run dev` does) once per
+// tracing mode and offers each rate in an open loop.
 //
-//   bun bench/delivery-latency.ts --rate 1000 --duration 60 [--tracing off]
+//   bun bench/delivery-latency.ts [--rates 100,1000,10000] [--tracing on,off] [--duration 30]
+//                                 [--warmup 5] [--no-max] [--stream-above 2000] [--quick]
+//                                 [--json out.json]
+//
+// Rates up to --stream-above are offered as unary Adder.Add calls (bench/load's open loop, one
+// message per call); higher ones as 4 client streams (AddStream), which is how a producer of
+// ten thousand messages a second would talk to the adder. "Sustainable": at least 95% of the
+// offered rate acknowledged, no errors, the totalizer caught up within 5 s of the end, and
+// delivery p99 under 1 s. The search doubles from 2,000 msg/s until a level fails.
 import { parseArgs } from "node:util";
-import * as grpc from "@grpc/grpc-js";
-import { loadProto } from "@obs/proto";
 import { up, wantedServices } from "../infra/local/infra.ts";
 import { runApp, stopApp } from "../scripts/app-process.ts";
 import { migrateAll } from "../scripts/migrate.ts";
-import { count, diffBuckets, parseBuckets, percentile, quantile } from "./support/histogram.ts";
+import { driveStreams } from "./delivery/stream-driver.ts";
+import { runLoad } from "./load/index.ts";
+import { count, diffBuckets, parseBuckets, quantile } from "./support/histogram.ts";
+import { commandLine, writeJson } from "./support/report.ts";
 
 const { values } = parseArgs({
   options: {
-    rate: { type: "string", default: "1000" },
-    duration: { type: "string", default: "60" },
-    warmup: { type: "string", default: "5" },
-    tracing: { type: "string", default: "on" },
+    rates: { type: "string" },
+    tracing: { type: "string", default: "on,off" },
+    duration: { type: "string" },
+    warmup: { type: "string" },
+    "no-max": { type: "boolean", default: false },
+    "stream-above": { type: "string", default: "2000" },
+    quick: { type: "boolean", default: false },
+    json: { type: "string" },
   },
 });
-const rate = Number(values.rate);
-const durationS = Number(values.duration);
-const warmupS = Number(values.warmup);
-const tracing = values.tracing !== "off";
+const quick = values.quick;
+const rates = (values.rates ?? "100,1000,10000").split(",").map(Number);
+const modes = values.tracing.split(",").map((m) => m.trim() !== "off");
+const durationS = Number(values.duration ?? (quick ? 8 : 30));
+const warmupS = Number(values.warmup ?? (quick ? 2 : 5));
+const searchMax = !values["no-max"] && !quick;
+const streamAbove = Number(values["stream-above"]);
+const DRAIN_LIMIT_MS = 30_000;
+const CAUGHT_UP_MS = 5_000;
 
-await up(wantedServices(), { quiet: true });
-await migrateAll();
-const env: Record<string, string> = tracing ? {} : { OTEL_TRACES_EXPORTER: "none" };
-const [adder, totalizer] = await Promise.all([
-  runApp("adder", { env }),
-  runApp("totalizer", { env }),
-]);
-
-const { grpc: proto } = loadProto("adder");
-const client = new proto.adder.v1.Adder(
-  `127.0.0.1:${adder.grpcPort}`,
-  grpc.credentials.createInsecure(),
-);
-const MAX_IN_FLIGHT = 4000;
-
-async function drive(seconds: number, record: boolean) {
-  const latencies: number[] = [];
-  let sent = 0;
-  let errors = 0;
-  let skipped = 0;
-  let inFlight = 0;
-  const tickMs = 5;
-  const perTick = (rate * tickMs) / 1000;
-  let owed = 0;
-  const start = performance.now();
-  const end = start + seconds * 1000;
-  const pending: Promise<void>[] = [];
-  while (performance.now() < end) {
-    const due = Math.floor(((performance.now() - start) / tickMs) * perTick) - sent - skipped;
-    owed = Math.max(0, due);
-    for (let i = 0; i < owed; i++) {
-      if (inFlight >= MAX_IN_FLIGHT) {
-        skipped++;
-        continue;
-      }
-      sent++;
-      inFlight++;
-      const t0 = performance.now();
-      pending.push(
-        new Promise<void>((resolve) => {
-          client.Add({ a: String(sent), b: "1" }, (error) => {
-            inFlight--;
-            if (error) errors++;
-            else if (record) latencies.push(performance.now() - t0);
-            resolve();
-          });
-        }),
-      );
-    }
-    await Bun.sleep(tickMs);
-  }
-  await Promise.all(pending);
-  const elapsed = (performance.now() - start) / 1000;
-  return { sent, errors, skipped, elapsed, latencies: latencies.sort((a, b) => a - b) };
+export interface Level {
+  tracing: boolean;
+  offeredRate: number;
+  driver: "unary" | "stream";
+  search: boolean;
+  achievedRate: number;
+  sent: number;
+  errors: number;
+  /** Observations in the histogram during the level. */
+  delivered: number;
+  /** How long after the last send the totalizer had counted every message (null: not in 30 s). */
+  drainMs: number | null;
+  deliveryMs: { p50: number; p95: number; p99: number; maxBucket: number };
+  /** Client-side Add latency (unary only). */
+  addMs: { p50: number; p99: number; max: number } | null;
 }
 
-const metrics = async () => (await fetch(totalizer.url("/metrics"))).text();
-const delivered = async () =>
-  BigInt(
-    ((await (await fetch(totalizer.url("/v1/total"))).json()) as { message_count: string })
-      .message_count,
-  );
-const onSums = (labels: string) => labels.includes('topic="adder.sums.v1"');
+/** Upper bound of the highest non-empty bucket: the most a histogram can say of the maximum. */
+function maxBucket(buckets: Map<number, number>): number {
+  const sorted = [...buckets].sort(([a], [b]) => a - b);
+  let previous = 0;
+  for (const [le, cumulative] of sorted) {
+    if (cumulative === count(buckets)) return le;
+    previous = cumulative;
+  }
+  return previous === 0 ? Number.NaN : Number.POSITIVE_INFINITY;
+}
 
-try {
-  await drive(warmupS, false);
-  const countBefore = await delivered();
-  const before = parseBuckets(await metrics(), "kafka_message_delivery_latency", onSums);
-  const run = await drive(durationS, true);
-  const expected = countBefore + BigInt(run.sent - run.errors);
-  const drainStart = performance.now();
-  while ((await delivered()) < expected && performance.now() - drainStart < 60_000)
-    await Bun.sleep(100);
-  const buckets = diffBuckets(
-    parseBuckets(await metrics(), "kafka_message_delivery_latency", onSums),
-    before,
+async function measureMode(tracing: boolean): Promise<Level[]> {
+  const env: Record<string, string> = tracing ? {} : { OTEL_TRACES_EXPORTER: "none" };
+  const [adder, totalizer] = await Promise.all([
+    runApp("adder", { env }),
+    runApp("totalizer", { env }),
+  ]);
+  const metrics = async () => (await fetch(totalizer.url("/metrics"))).text();
+  const delivered = async () =>
+    Number(
+      ((await (await fetch(totalizer.url("/v1/total"))).json()) as { message_count: string })
+        .message_count,
+    );
+  const onSums = (labels: string) => labels.includes('topic="adder.sums.v1"');
+
+  async function drive(rate: number, seconds: number) {
+    if (rate > streamAbove) {
+      const r = await driveStreams(`127.0.0.1:${adder.grpcPort}`, { rate, seconds });
+      return { driver: "stream" as const, ...r, addMs: null };
+    }
+    const summary = await runLoad({
+      flows: ["add"],
+      rate,
+      durationMs: seconds * 1000,
+      maxInFlight: 4000,
+      targets: {
+        adderAddr: `127.0.0.1:${adder.grpcPort}`,
+        orchestratorUrl: "http://127.0.0.1:1",
+        accountsUrl: "http://127.0.0.1:1",
+      },
+    });
+    const add = summary.flows.add;
+    if (!add) throw new Error("the add flow reported nothing");
+    return {
+      driver: "unary" as const,
+      sent: add.ok,
+      errors: add.errors + add.skipped + add.unfinished,
+      achievedRate: add.okRate,
+      addMs: { p50: add.latencyMs.p50, p99: add.latencyMs.p99, max: add.latencyMs.max },
+    };
+  }
+
+  async function level(rate: number, search: boolean, seconds: number): Promise<Level> {
+    await drive(rate, warmupS);
+    const countBefore = await delivered();
+    const before = parseBuckets(await metrics(), "kafka_message_delivery_latency", onSums);
+    const run = await drive(rate, seconds);
+    const drainStart = performance.now();
+    let drainMs: number | null = null;
+    while (performance.now() - drainStart < DRAIN_LIMIT_MS) {
+      if ((await delivered()) >= countBefore + run.sent) {
+        drainMs = Math.round(performance.now() - drainStart);
+        break;
+      }
+      await Bun.sleep(50);
+    }
+    const buckets = diffBuckets(
+      parseBuckets(await metrics(), "kafka_message_delivery_latency", onSums),
+      before,
+    );
+    const result: Level = {
+      tracing,
+      offeredRate: rate,
+      driver: run.driver,
+      search,
+      achievedRate: Math.round(run.achievedRate),
+      sent: run.sent,
+      errors: run.errors,
+      delivered: count(buckets),
+      drainMs,
+      deliveryMs: {
+        p50: quantile(0.5, buckets),
+        p95: quantile(0.95, buckets),
+        p99: quantile(0.99, buckets),
+        maxBucket: maxBucket(buckets),
+      },
+      addMs: run.addMs,
+    };
+    const d = result.deliveryMs;
+    console.error(
+      `delivery: tracing ${tracing ? "on " : "off"} ${String(rate).padStart(6)} msg/s (${run.driver}) → ${result.achievedRate}/s, ` +
+        `p50 ${d.p50.toFixed(1)} p95 ${d.p95.toFixed(1)} p99 ${d.p99.toFixed(1)} ms, max ≤ ${d.maxBucket} ms, ` +
+        `errors ${result.errors}, drained ${drainMs === null ? "no" : `${drainMs} ms`}`,
+    );
+    return result;
+  }
+
+  const levels: Level[] = [];
+  try {
+    for (const rate of rates) levels.push(await level(rate, false, durationS));
+    if (searchMax) {
+      for (let rate = 2000; rate <= 128_000; rate *= 2) {
+        const result = await level(rate, true, 10);
+        levels.push(result);
+        if (!sustainable(result)) break;
+      }
+    }
+  } finally {
+    await Promise.all([stopApp(adder), stopApp(totalizer)]);
+  }
+  return levels;
+}
+
+export function sustainable(level: Level): boolean {
+  return (
+    level.achievedRate >= 0.95 * level.offeredRate &&
+    level.errors === 0 &&
+    level.drainMs !== null &&
+    level.drainMs <= CAUGHT_UP_MS &&
+    level.deliveryMs.p99 < 1000
   );
+}
+
+if (import.meta.main) {
+  await up(wantedServices(), { quiet: true });
+  await migrateAll();
+  const levels: Level[] = [];
+  for (const tracing of modes) levels.push(...(await measureMode(tracing)));
+  const maxSustainable = modes.map((tracing) => {
+    const passing = levels.filter((l) => l.tracing === tracing && l.search && sustainable(l));
+    return { tracing, rate: passing.at(-1)?.offeredRate ?? null, searched: searchMax };
+  });
   const result = {
     date: new Date().toISOString(),
     bun: Bun.version,
-    command: `bun bench/delivery-latency.ts --rate ${rate} --duration ${durationS} --tracing ${tracing ? "on" : "off"}`,
-    targetRate: rate,
-    achievedRate: Math.round(run.sent / run.elapsed),
-    sent: run.sent,
-    errors: run.errors,
-    skipped: run.skipped,
-    delivered: count(buckets),
-    deliveryMs: {
-      p50: quantile(0.5, buckets),
-      p95: quantile(0.95, buckets),
-      p99: quantile(0.99, buckets),
-    },
-    addMs: {
-      p50: percentile(run.latencies, 0.5),
-      p99: percentile(run.latencies, 0.99),
-      max: run.latencies.at(-1),
-    },
+    command: commandLine(),
+    durationS,
+    warmupS,
+    streamAbove,
+    levels,
+    maxSustainable,
   };
   console.log(JSON.stringify(result, null, 2));
-} finally {
-  client.close();
-  await Promise.all([stopApp(adder), stopApp(totalizer)]);
+  if (values.json) await writeJson(values.json, result);
 }
+
+export type DeliveryResult = {
+  levels: Level[];
+  maxSustainable: { tracing: boolean; rate: number | null; searched: boolean }[];
+};

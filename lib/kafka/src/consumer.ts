@@ -44,7 +44,8 @@ export function startConsumer<T>(deps: ConsumerDeps, options: ConsumerOptions<T>
   const controller = new AbortController();
   const context: MessageContext = { groupId, signal: controller.signal };
   let closing = false;
-  let inflight: Promise<void> | undefined;
+  // Several when the driver runs partitions concurrently (partitionConcurrency > 1).
+  const inflight = new Set<Promise<void>>();
   let abandon: (error: Error) => void = () => {};
   const abandoned = new Promise<never>((_, reject) => {
     abandon = reject;
@@ -110,11 +111,12 @@ export function startConsumer<T>(deps: ConsumerDeps, options: ConsumerOptions<T>
       if (eachBatch) return processBatch(batch);
       for (const message of batch.messages) await processMessage(message);
     })();
-    inflight = work.catch(() => {});
+    const settled = work.catch(() => {});
+    inflight.add(settled);
     try {
       await Promise.race([work, abandoned]);
     } finally {
-      inflight = undefined;
+      inflight.delete(settled);
     }
   }
 
@@ -125,6 +127,7 @@ export function startConsumer<T>(deps: ConsumerDeps, options: ConsumerOptions<T>
       topics: options.topics,
       fromBeginning: options.fromBeginning ?? true,
       sessionTimeoutMs: options.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS,
+      partitionConcurrency: Math.max(1, options.partitionConcurrency ?? 1),
     },
     process,
   );
@@ -143,7 +146,7 @@ export function startConsumer<T>(deps: ConsumerDeps, options: ConsumerOptions<T>
   async function close(): Promise<void> {
     closing = true;
     controller.abort(new ConsumerClosingError("closing"));
-    const pending = inflight;
+    const pending = inflight.size > 0 ? Promise.all(inflight) : undefined;
     if (pending) {
       const timeoutMs = options.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS;
       let timer: ReturnType<typeof setTimeout> | undefined;

@@ -34,6 +34,8 @@ export interface DriverConsumerOptions {
   topics: string[];
   fromBeginning: boolean;
   sessionTimeoutMs: number;
+  /** Partition batches processed at once; each is committed after its own process() call. */
+  partitionConcurrency: number;
 }
 
 export interface DriverConsumer {

@@ -89,6 +89,12 @@ export interface ConsumerOptions<T> {
   /** DLQ topic name for a source topic. Default `<topic>.dlq`; `false` disables the DLQ. */
   deadLetterTopic?: ((topic: string) => string) | false;
   sessionTimeoutMs?: number;
+  /**
+   * Partition batches of one fetch handled at once (KafkaJS' partitionsConsumedConcurrently).
+   * Default 1. Order within a partition is kept either way; above 1 the handler must tolerate
+   * concurrent calls for different partitions (e.g. lock rows in a fixed order).
+   */
+  partitionConcurrency?: number;
   /** How long `close()` waits for a running handler before abandoning it uncommitted. */
   closeTimeoutMs?: number;
 }

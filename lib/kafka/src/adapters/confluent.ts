@@ -138,6 +138,7 @@ function consumer(
     await client.connect();
     await client.subscribe({ topics: options.topics });
     await client.run({
+      partitionsConsumedConcurrently: options.partitionConcurrency,
       eachBatchAutoResolve: true,
       eachBatch: async ({ batch }) => {
         if (closing) throw new Error("consumer closing");

@@ -7,6 +7,7 @@ import {
   Producer as PltProducer,
   ProduceAcks,
 } from "@platformatic/kafka";
+import { coalescing } from "../coalesce.ts";
 import type {
   Driver,
   DriverConfig,
@@ -140,16 +141,42 @@ function consumer(
     for await (const first of stream) {
       if (closing) return;
       const messages = drainBuffered(stream, first);
-      for (const batch of groupByPartition(messages.map(toKafkaMessage))) {
-        await process(batch);
-        if (closing) return;
-        // Committing the last message commits the batch: Kafka stores "next offset to read".
-        const last = messages.findLast(
-          (m) => m.topic === batch.topic && m.partition === batch.partition,
+      const batches = groupByPartition(messages.map(toKafkaMessage));
+      for (let i = 0; i < batches.length; i += options.partitionConcurrency) {
+        await Promise.all(
+          batches.slice(i, i + options.partitionConcurrency).map(async (batch) => {
+            await process(batch);
+            if (closing) return;
+            // Committing the last message commits the batch: Kafka stores "next offset to read".
+            const last = messages.findLast(
+              (m) => m.topic === batch.topic && m.partition === batch.partition,
+            );
+            if (last) commitInBackground(last);
+          }),
         );
-        await last?.commit();
+        if (closing) return;
       }
     }
+  }
+
+  // The commit is sent after the batch's process() resolved, as the port promises, but the
+  // next batch does not wait for the broker's answer: that round trip (1–2 ms here) was on
+  // every batch's critical path. The library merges commits per partition and never lets a
+  // lower offset overwrite a higher one, so an answer arriving late is harmless; a failed
+  // commit is covered by the next one, or the batch is redelivered (handlers are idempotent
+  // by contract). close() waits for what is in flight, so a clean shutdown redelivers nothing.
+  const commits = new Set<Promise<unknown>>();
+  function commitInBackground(message: Message): void {
+    const pending = Promise.resolve(message.commit()).catch((error: unknown) => {
+      config.logger.warn("kafka offset commit failed; the next commit covers it", {
+        groupId: options.groupId,
+        topic: message.topic,
+        partition: message.partition,
+        error: String(error),
+      });
+    });
+    commits.add(pending);
+    void pending.finally(() => commits.delete(pending));
   }
 
   loop().then(
@@ -167,6 +194,7 @@ function consumer(
 
   async function shutdown(): Promise<void> {
     closing = true;
+    await Promise.all(commits);
     await stream?.close().catch(() => {});
     await client.close(true).catch(() => {});
   }
@@ -287,7 +315,7 @@ function admin(config: DriverConfig): Admin {
 export function createPlatformaticDriver(config: DriverConfig): Driver {
   return {
     name: "platformatic",
-    producer: async () => producer(config),
+    producer: async () => coalescing(producer(config)),
     consumer: (options, process) => consumer(config, options, process),
     admin: async () => admin(config),
   };

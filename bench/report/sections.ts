@@ -1,0 +1,36 @@
+// The benchmarks `bun run bench` runs, in order, and how each result file becomes a section.
+import { renderDelivery } from "./delivery.ts";
+import { renderKafkaProduce } from "./kafka-produce.ts";
+import { renderMemory } from "./memory.ts";
+import type { Rendered } from "./types.ts";
+
+export type SectionName = "kafka-produce" | "delivery" | "grpc" | "transfers" | "memory";
+
+export interface Section {
+  name: SectionName;
+  title: string;
+  script: string;
+  // biome-ignore lint/suspicious/noExplicitAny: each renderer types its own result file
+  render: (result: any) => Rendered;
+}
+
+export const SECTIONS: Section[] = [
+  {
+    name: "kafka-produce",
+    title: "1. Kafka produce throughput",
+    script: "bench/kafka-produce.ts",
+    render: renderKafkaProduce,
+  },
+  {
+    name: "delivery",
+    title: "2. End-to-end delivery latency",
+    script: "bench/delivery-latency.ts",
+    render: renderDelivery,
+  },
+  {
+    name: "memory",
+    title: "5. Memory (RSS) per app",
+    script: "bench/memory.ts",
+    render: renderMemory,
+  },
+];
