@@ -5,7 +5,7 @@ import { eq, sql } from "drizzle-orm";
 import { drizzle, type PostgresJsDatabase } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
 import * as schema from "./schema.ts";
-import { processedMessages, totals } from "./schema.ts";
+import { totals } from "./schema.ts";
 
 export interface SumRecord {
   /** The producer's idempotency key. */
@@ -37,9 +37,6 @@ export interface Store {
   close(): Promise<void>;
 }
 
-// 5 bound parameters a row: well under Postgres' 65,535 per statement.
-const INSERT_CHUNK = 2_000;
-
 export function createStore(url: string, options: { maxConnections?: number } = {}): Store {
   const client = postgres(url, {
     max: options.maxConnections ?? 5,
@@ -57,35 +54,42 @@ export function createStore(url: string, options: { maxConnections?: number } = 
         (a, b) => (a.messageId < b.messageId ? -1 : a.messageId > b.messageId ? 1 : 0),
       );
       if (unique.length === 0) return { applied: 0, duplicates: records.length };
-      return db.transaction(async (tx) => {
-        let applied = 0;
-        let delta = 0n;
-        for (let i = 0; i < unique.length; i += INSERT_CHUNK) {
-          const inserted = await tx
-            .insert(processedMessages)
-            .values(unique.slice(i, i + INSERT_CHUNK).map((r) => ({ topic, ...r })))
-            .onConflictDoNothing()
-            .returning({ sum: processedMessages.sum });
-          applied += inserted.length;
-          for (const row of inserted) delta += row.sum;
-        }
-        if (applied > 0) {
-          // The totals row is locked last, after the dedup rows: that keeps the lock order
-          // identical in every transaction.
-          await tx
-            .insert(totals)
-            .values({ topic, total: delta, messageCount: BigInt(applied) })
-            .onConflictDoUpdate({
-              target: totals.topic,
-              set: {
-                total: sql`${totals.total} + excluded.total`,
-                messageCount: sql`${totals.messageCount} + excluded.message_count`,
-                updatedAt: sql`now()`,
-              },
-            });
-        }
-        return { applied, duplicates: records.length - applied };
-      });
+      // One statement, so one round trip and its own transaction: record the new message ids,
+      // then move the total by exactly what was new. It replaced BEGIN + INSERT + UPSERT +
+      // COMMIT (four round trips per batch, on the delivery path). The totals row is still
+      // locked last, after the dedup rows, in every batch. The rows travel as one JSON
+      // parameter, so the statement text (and postgres.js's prepared statement) is the same
+      // for any batch size; int64s go as strings, which PostgreSQL parses exactly.
+      const rows = unique.map((r) => ({
+        id: r.messageId,
+        part: r.partition,
+        off: r.offset.toString(),
+        sum: r.sum.toString(),
+      }));
+      const [row] = await client<{ applied: number }[]>`
+        with new_rows as (
+          insert into totalizer.processed_messages (topic, message_id, partition, "offset", sum)
+          select ${topic}, m.id, m.part, m.off, m.sum
+          from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
+            as m(id text, part int, off bigint, sum bigint)
+          on conflict do nothing
+          returning sum
+        ),
+        counted as (
+          select count(*)::int as applied, coalesce(sum(sum), 0) as delta from new_rows
+        ),
+        moved as (
+          insert into totalizer.totals as t (topic, total, message_count)
+          select ${topic}, delta, applied from counted where applied > 0
+          on conflict (topic) do update set
+            total = t.total + excluded.total,
+            message_count = t.message_count + excluded.message_count,
+            updated_at = now()
+          returning 1
+        )
+        select applied from counted`;
+      const applied = row?.applied ?? 0;
+      return { applied, duplicates: records.length - applied };
     },
 
     async getTotal(topic) {
