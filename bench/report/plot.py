@@ -13,6 +13,7 @@ import sys
 import matplotlib
 
 matplotlib.use("Agg")
+import matplotlib.ticker  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 
 
@@ -25,8 +26,13 @@ def draw_line(ax, panel):
         ax.plot(xs, ys, marker="o", label=s["label"])
     if panel.get("xscale"):
         ax.set_xscale(panel["xscale"])
+        # Label the measured load levels themselves rather than powers of ten.
+        ticks = sorted({x for s in panel["series"] for x in s["x"]})
+        ax.set_xticks(ticks, [f"{x:,}" for x in ticks], rotation=45 if len(ticks) > 6 else 0)
+        ax.xaxis.set_minor_locator(matplotlib.ticker.NullLocator())
     if panel.get("yscale"):
         ax.set_yscale(panel["yscale"])
+        ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda y, _: f"{y:,.4g}"))
 
 
 def draw_bar(ax, panel):

@@ -1,5 +1,6 @@
 // The benchmarks `bun run bench` runs, in order, and how each result file becomes a section.
 import { renderDelivery } from "./delivery.ts";
+import { renderGrpc } from "./grpc.ts";
 import { renderKafkaProduce } from "./kafka-produce.ts";
 import { renderMemory } from "./memory.ts";
 import type { Rendered } from "./types.ts";
@@ -26,6 +27,12 @@ export const SECTIONS: Section[] = [
     title: "2. End-to-end delivery latency",
     script: "bench/delivery-latency.ts",
     render: renderDelivery,
+  },
+  {
+    name: "grpc",
+    title: "3. gRPC: Adder.Add with ghz",
+    script: "bench/grpc.ts",
+    render: renderGrpc,
   },
   {
     name: "memory",

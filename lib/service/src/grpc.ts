@@ -21,6 +21,8 @@ export interface GrpcServerOptions {
   packageDefinition: protoLoader.PackageDefinition;
   services: GrpcServiceBinding[];
   telemetry: Pick<Telemetry, "tracerProvider" | "meterProvider">;
+  /** SERVER spans and rpc duration metrics; default from OTEL_GRPC_INSTRUMENTATION (on). */
+  instrument?: boolean;
 }
 
 export interface GrpcServer {
@@ -32,11 +34,25 @@ export interface GrpcServer {
 
 const HEALTH_SERVICE = "grpc.health.v1.Health";
 
+/**
+ * OTEL_GRPC_INSTRUMENTATION=off serves without lib/otel's interceptors while the rest of the
+ * telemetry (SDK, Kafka spans, logs) stays: what bench/grpc.ts needs to measure their cost.
+ * Any other value, or none, keeps them on.
+ */
+export function grpcInstrumentationEnabled(
+  env: Record<string, string | undefined> = process.env,
+): boolean {
+  return env.OTEL_GRPC_INSTRUMENTATION?.trim().toLowerCase() !== "off";
+}
+
 export async function startGrpcServer(options: GrpcServerOptions): Promise<GrpcServer> {
-  const server = instrumentServer(new grpc.Server(), {
-    tracerProvider: options.telemetry.tracerProvider,
-    meterProvider: options.telemetry.meterProvider,
-  });
+  const server =
+    (options.instrument ?? grpcInstrumentationEnabled())
+      ? instrumentServer(new grpc.Server(), {
+          tracerProvider: options.telemetry.tracerProvider,
+          meterProvider: options.telemetry.meterProvider,
+        })
+      : new grpc.Server();
   for (const service of options.services)
     server.addService(service.definition, service.implementation);
 

@@ -7,7 +7,7 @@ import { InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-tr
 import { VERSIONS } from "../../../infra/local/config.ts";
 import { ensureGoTool } from "../../../infra/local/install.ts";
 import { isListening } from "../../../infra/local/ports.ts";
-import { type GrpcServer, startGrpcServer } from "../src/grpc.ts";
+import { type GrpcServer, grpcInstrumentationEnabled, startGrpcServer } from "../src/grpc.ts";
 
 const exporter = new InMemorySpanExporter();
 const telemetry = startTelemetry({
@@ -20,13 +20,8 @@ const { definition, grpc: adder } = loadProto("adder");
 let server: GrpcServer;
 let grpcurl: string;
 
-beforeAll(async () => {
-  grpcurl = ensureGoTool(
-    "grpcurl",
-    "github.com/fullstorydev/grpcurl/cmd/grpcurl",
-    VERSIONS.grpcurl,
-  );
-  server = await startGrpcServer({
+const startAdderServer = () =>
+  startGrpcServer({
     port: 0,
     packageDefinition: definition,
     telemetry,
@@ -43,6 +38,14 @@ beforeAll(async () => {
       },
     ],
   });
+
+beforeAll(async () => {
+  grpcurl = ensureGoTool(
+    "grpcurl",
+    "github.com/fullstorydev/grpcurl/cmd/grpcurl",
+    VERSIONS.grpcurl,
+  );
+  server = await startAdderServer();
   // A first run builds grpcurl from the Go module proxy.
 }, 300_000);
 afterAll(() => telemetry.shutdown());
@@ -81,6 +84,36 @@ test("a grpcurl call reaches the handler inside a SERVER span", async () => {
   expect(code).toBe(0);
   expect(JSON.parse(out)).toEqual({ sum: "42" });
   expect(exporter.getFinishedSpans().map((s) => s.name)).toContain("adder.v1.Adder/Add");
+});
+
+test("OTEL_GRPC_INSTRUMENTATION=off serves the same calls without SERVER spans", async () => {
+  expect(grpcInstrumentationEnabled({})).toBe(true);
+  expect(grpcInstrumentationEnabled({ OTEL_GRPC_INSTRUMENTATION: "on" })).toBe(true);
+  expect(grpcInstrumentationEnabled({ OTEL_GRPC_INSTRUMENTATION: " OFF " })).toBe(false);
+
+  const saved = process.env.OTEL_GRPC_INSTRUMENTATION;
+  process.env.OTEL_GRPC_INSTRUMENTATION = "off";
+  let bare: GrpcServer;
+  try {
+    bare = await startAdderServer();
+  } finally {
+    if (saved === undefined) delete process.env.OTEL_GRPC_INSTRUMENTATION;
+    else process.env.OTEL_GRPC_INSTRUMENTATION = saved;
+  }
+  try {
+    exporter.reset();
+    const { code, out } = await run(
+      "-d",
+      '{"a": 2, "b": 40}',
+      `127.0.0.1:${bare.port}`,
+      "adder.v1.Adder/Add",
+    );
+    expect(code).toBe(0);
+    expect(JSON.parse(out)).toEqual({ sum: "42" });
+    expect(exporter.getFinishedSpans()).toEqual([]);
+  } finally {
+    await bare.stop(2000);
+  }
 });
 
 test("health answers SERVING per service and for the whole server; stop closes the port", async () => {
