@@ -160,6 +160,7 @@ async function measureMode(tracing: boolean): Promise<Level[]> {
 
   const levels: Level[] = [];
   try {
+    await untilConsuming(adder.grpcPort, delivered);
     for (const rate of rates) levels.push(await level(rate, false, durationS));
     if (searchMax) {
       for (let rate = 2000; rate <= 128_000; rate *= 2) {
@@ -172,6 +173,32 @@ async function measureMode(tracing: boolean): Promise<Level[]> {
     await Promise.all([stopApp(adder), stopApp(totalizer)]);
   }
   return levels;
+}
+
+/**
+ * Waits until an Add reaches the totalizer. /healthz answers before the consumer has joined
+ * its group and been assigned partitions (the broker delays a new group's first rebalance by
+ * group.initial.rebalance.delay.ms, 3 s by default), and messages produced meanwhile would
+ * be measured as seconds of delivery latency.
+ */
+async function untilConsuming(grpcPort: number, delivered: () => Promise<number>) {
+  const deadline = performance.now() + 60_000;
+  const before = await delivered();
+  while (performance.now() < deadline) {
+    await runLoad({
+      flows: ["add"],
+      rate: 20,
+      durationMs: 500,
+      targets: {
+        adderAddr: `127.0.0.1:${grpcPort}`,
+        orchestratorUrl: "http://127.0.0.1:1",
+        accountsUrl: "http://127.0.0.1:1",
+      },
+    });
+    if ((await delivered()) > before) return;
+    await Bun.sleep(500);
+  }
+  throw new Error("the totalizer consumed nothing within 60 s");
 }
 
 export function sustainable(level: Level): boolean {

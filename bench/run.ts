@@ -53,7 +53,7 @@ for (const section of SECTIONS.filter((s) => wanted.includes(s.name))) {
   const args = [
     "bun",
     section.script,
-    ...(quick ? ["--quick"] : []),
+    ...(quick ? ["--quick"] : (section.fullArgs ?? [])),
     "--json",
     relative(REPO_ROOT, json),
   ];

@@ -11,6 +11,8 @@ export interface Section {
   name: SectionName;
   title: string;
   script: string;
+  /** Extra arguments of the full run (the script's own defaults otherwise). */
+  fullArgs?: string[];
   // biome-ignore lint/suspicious/noExplicitAny: each renderer types its own result file
   render: (result: any) => Rendered;
 }
@@ -32,6 +34,8 @@ export const SECTIONS: Section[] = [
     name: "grpc",
     title: "3. gRPC: Adder.Add with ghz",
     script: "bench/grpc.ts",
+    // 6 variants × 4 concurrencies × 2 rounds: 5 s points keep it near 5 minutes.
+    fullArgs: ["--duration", "5", "--warmup", "1"],
     render: renderGrpc,
   },
   {

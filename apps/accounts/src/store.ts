@@ -5,7 +5,7 @@ import { randomUUID } from "node:crypto";
 import { enqueue } from "@obs/outbox";
 import { eventCodec, TOPICS } from "@obs/proto";
 import { AppError } from "@obs/service";
-import { eq } from "drizzle-orm";
+import { sql as drizzleSql, eq } from "drizzle-orm";
 import { drizzle, type PostgresJsDatabase } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
 import {
@@ -67,9 +67,16 @@ export function createStore(url: string, options: { maxConnections?: number } = 
     connect_timeout: 5,
   };
   const sql = postgres(url, { ...poolOptions, max: options.maxConnections ?? 10 });
-  // The relay's default concurrency (4) plus its LISTEN connection.
-  const relaySql = postgres(url, { ...poolOptions, max: 5 });
+  // The relay's pass, its LISTEN connection and the gauges' scrape-time query.
+  const relaySql = postgres(url, { ...poolOptions, max: 3 });
   const db: PostgresJsDatabase<typeof schema> = drizzle(sql, { schema });
+  // GetAccount runs twice per transfer: built once and prepared (drizzle sends unnamed,
+  // re-planned statements unless a query is named).
+  const byId = db
+    .select()
+    .from(accounts)
+    .where(eq(accounts.accountId, drizzleSql.placeholder("id")))
+    .prepare("accounts_by_id");
 
   return {
     relaySql,
@@ -103,11 +110,7 @@ export function createStore(url: string, options: { maxConnections?: number } = 
     async get(accountId) {
       // Not a uuid cannot be an account; asking Postgres would only earn a cast error.
       if (!isAccountId(accountId)) return undefined;
-      const [row] = await db
-        .select()
-        .from(accounts)
-        .where(eq(accounts.accountId, accountId))
-        .catch(unavailableWhenDown);
+      const [row] = await byId.execute({ id: accountId }).catch(unavailableWhenDown);
       return row;
     },
     async ping() {

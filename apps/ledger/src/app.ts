@@ -94,7 +94,7 @@ export async function startLedger(options: LedgerOptions): Promise<LedgerApp> {
   const producer = await kafka.producer();
 
   const relay = startOutboxRelay({
-    sql: store.sql,
+    sql: store.relaySql,
     table: outbox,
     producer,
     tracer: telemetry.tracer,

@@ -1,7 +1,8 @@
 // Postings in PostgreSQL. One transaction writes the entry, its lines, the new balances and
-// the EntryPosted outbox row, so the event exists exactly when the posting does.
+// the EntryPosted outbox row, so the event exists exactly when the posting does. The posting
+// is the hot path, written in postgres.js directly; reads go through drizzle.
 import { randomUUID } from "node:crypto";
-import { enqueue } from "@obs/outbox";
+import { enqueueSql } from "@obs/outbox";
 import { eventCodec } from "@obs/proto";
 import { AppError } from "@obs/service";
 import { asc, eq, inArray, sql } from "drizzle-orm";
@@ -28,8 +29,13 @@ export interface PostResult {
 }
 
 export interface Store {
-  /** The pool, shared with the outbox relay. */
+  /** The request pool. */
   sql: postgres.Sql;
+  /**
+   * The outbox relay's own pool: a publishing backlog (or a broker outage holding claimed
+   * rows' transactions open until the send times out) must not starve postings of connections.
+   */
+  relaySql: postgres.Sql;
   postEntry(entry: NewEntry, topic: string): Promise<PostResult>;
   getEntry(entryId: string): Promise<Entry | undefined>;
   getAccounts(accountIds: string[]): Promise<Account[]>;
@@ -37,6 +43,9 @@ export interface Store {
   ping(): Promise<void>;
   close(): Promise<void>;
 }
+
+/** Thrown inside the posting transaction to roll it back when the entry id is taken. */
+const ENTRY_TAKEN = new Error("entry id taken");
 
 type Db = PostgresJsDatabase<typeof schema>;
 type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
@@ -67,74 +76,115 @@ async function loadEntry(
 }
 
 export function createStore(url: string, options: { maxConnections?: number } = {}): Store {
-  const client = postgres(url, {
-    max: options.maxConnections ?? 10,
+  const poolOptions = {
     onnotice: () => {},
     // A dead database must fail /readyz and requests quickly, not hang them.
     connect_timeout: 5,
-  });
+  };
+  // A posting holds its connection for four short round trips; 20 keeps a burst of
+  // concurrent postings from queueing in the pool rather than in PostgreSQL's row locks.
+  const client = postgres(url, { ...poolOptions, max: options.maxConnections ?? 20 });
+  // The relay's pass, its LISTEN connection and the gauges' scrape-time query.
+  const relaySql = postgres(url, { ...poolOptions, max: 3 });
   const db: Db = drizzle(client, { schema });
+
+  /**
+   * One posting transaction in four round trips: BEGIN; the entry row, the accounts' rows and
+   * their locks (pipelined); the balances, lines and outbox row (pipelined); COMMIT. Plain
+   * postgres.js queries are prepared statements, which drizzle's unnamed queries are not.
+   * undefined when the entry id was already taken: the caller reads what is stored.
+   */
+  async function insertNew(
+    entry: NewEntry,
+    topic: string,
+    print: string,
+  ): Promise<Entry | undefined> {
+    const currencies = firstCurrencies(entry.lines);
+    // Accounts are created by their first posting and locked in account-id order, so two
+    // postings touching the same accounts queue instead of deadlocking.
+    const ids = [...currencies.keys()].sort();
+    const posting = client.begin(async (tx) => {
+      // The entry row first: a concurrent post of the same id waits here, then sees it.
+      const [inserted, , locked] = await Promise.all([
+        tx<{ posted_at: Date | string }[]>`
+          insert into ledger.entries (entry_id, description, fingerprint)
+          values (${entry.entryId}, ${entry.description}, ${print})
+          on conflict do nothing returning posted_at`,
+        tx`
+          insert into ledger.accounts (account_id, currency)
+          select * from unnest(${ids}::text[], ${ids.map((id) => currencies.get(id) ?? "")}::text[])
+          on conflict do nothing`,
+        tx<{ account_id: string; currency: string; balance_minor: string }[]>`
+          select account_id, currency, balance_minor from ledger.accounts
+          where account_id = any(${ids}::text[]) order by account_id for update`,
+      ]);
+      const [row] = inserted;
+      // Rolled back: the account rows opened alongside must not outlive a refused posting.
+      if (!row) throw ENTRY_TAKEN;
+      const after = applyLines(
+        new Map(
+          locked.map((a) => [
+            a.account_id,
+            {
+              accountId: a.account_id,
+              currency: a.currency,
+              balanceMinor: BigInt(a.balance_minor),
+            },
+          ]),
+        ),
+        entry.lines,
+      );
+      const balances = [...after.values()].sort((x, y) => (x.accountId < y.accountId ? -1 : 1));
+      // drizzle has made the shared client return timestamps as text.
+      const posted: Entry = { ...entry, postedAt: new Date(row.posted_at) };
+      const lines = entry.lines;
+      await Promise.all([
+        tx`
+          update ledger.accounts a set balance_minor = v.balance, updated_at = now()
+          from unnest(${balances.map((b) => b.accountId)}::text[],
+                      ${balances.map((b) => String(b.balanceMinor))}::bigint[]) as v(id, balance)
+          where a.account_id = v.id`,
+        tx`
+          insert into ledger.entry_lines
+            (entry_id, line_no, account_id, currency, amount_minor, min_balance_minor)
+          select ${entry.entryId}::text, * from unnest(
+            ${lines.map((_, i) => i)}::int[],
+            ${lines.map((l) => l.accountId)}::text[],
+            ${lines.map((l) => l.currency)}::text[],
+            ${lines.map((l) => String(l.amountMinor))}::bigint[],
+            ${lines.map((l) => (l.minBalanceMinor === null ? null : String(l.minBalanceMinor)))}::bigint[])`,
+        enqueueSql(tx, outbox, {
+          topic,
+          // One account's events stay in order on one partition (seed 000's keying).
+          key: lines[0]?.accountId ?? entry.entryId,
+          value: codec.encode(entryPostedEvent(randomUUID(), posted, balances)),
+          contentType: codec.contentType,
+        }),
+      ]);
+      return posted;
+    });
+    return posting.catch((error: unknown) => {
+      if (error === ENTRY_TAKEN) return undefined;
+      throw error;
+    });
+  }
 
   async function post(entry: NewEntry, topic: string): Promise<PostResult> {
     const print = fingerprint(entry);
-    return db.transaction(async (tx) => {
-      // The entry row first: a concurrent post of the same id waits here, then sees it.
-      const [inserted] = await tx
-        .insert(entries)
-        .values({ entryId: entry.entryId, description: entry.description, fingerprint: print })
-        .onConflictDoNothing()
-        .returning({ postedAt: entries.postedAt });
-      if (!inserted) {
-        const stored = await loadEntry(tx, entry.entryId);
-        if (!stored) throw new Error(`entry ${entry.entryId} conflicted but is not there`);
-        if (stored.fingerprint !== print)
-          throw AppError.alreadyExists(
-            `entry ${entry.entryId} already exists with different content`,
-          );
-        const { fingerprint: _, ...same } = stored;
-        return { entry: same, created: false };
-      }
-
-      // Accounts are created by their first posting and locked in account-id order, so two
-      // postings touching the same accounts queue instead of deadlocking.
-      const currencies = firstCurrencies(entry.lines);
-      const ids = [...currencies.keys()].sort();
-      await tx
-        .insert(accounts)
-        .values(ids.map((accountId) => ({ accountId, currency: currencies.get(accountId) ?? "" })))
-        .onConflictDoNothing();
-      const locked = await tx
-        .select()
-        .from(accounts)
-        .where(inArray(accounts.accountId, ids))
-        .orderBy(asc(accounts.accountId))
-        .for("update");
-      const after = applyLines(new Map(locked.map((a) => [a.accountId, a])), entry.lines);
-
-      for (const account of after.values())
-        await tx
-          .update(accounts)
-          .set({ balanceMinor: account.balanceMinor, updatedAt: sql`now()` })
-          .where(eq(accounts.accountId, account.accountId));
-      await tx
-        .insert(entryLines)
-        .values(entry.lines.map((line, lineNo) => ({ entryId: entry.entryId, lineNo, ...line })));
-
-      const posted: Entry = { ...entry, postedAt: inserted.postedAt };
-      const balances = [...after.values()].sort((a, b) => (a.accountId < b.accountId ? -1 : 1));
-      await enqueue(tx, outbox, {
-        topic,
-        // One account's events stay in order on one partition (seed 000's keying).
-        key: entry.lines[0]?.accountId ?? entry.entryId,
-        value: codec.encode(entryPostedEvent(randomUUID(), posted, balances)),
-        contentType: codec.contentType,
-      });
-      return { entry: posted, created: true };
-    });
+    const posted = await insertNew(entry, topic, print);
+    if (posted) return { entry: posted, created: true };
+    // Committed by the request that took the id (we waited for it on the entry row).
+    const stored = await loadEntry(db, entry.entryId);
+    if (!stored) throw new Error(`entry ${entry.entryId} conflicted but is not there`);
+    if (stored.fingerprint !== print)
+      throw AppError.alreadyExists(`entry ${entry.entryId} already exists with different content`);
+    const { fingerprint: _, ...same } = stored;
+    return { entry: same, created: false };
   }
 
   return {
     sql: client,
+    relaySql,
     async postEntry(entry, topic) {
       try {
         return await post(entry, topic);
@@ -166,6 +216,8 @@ export function createStore(url: string, options: { maxConnections?: number } = 
     async ping() {
       await db.execute(sql`select 1`);
     },
-    close: () => client.end({ timeout: 5 }),
+    async close() {
+      await Promise.all([client.end({ timeout: 5 }), relaySql.end({ timeout: 5 })]);
+    },
   };
 }

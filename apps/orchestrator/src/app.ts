@@ -40,7 +40,12 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
   const settings = { ...loadOrchestratorSettings(), ...options.settings };
   const store = createStore(
     options.databaseUrl ?? config.databaseUrl ?? databaseUrlFor(config.name),
-    { maxConnections: settings.dbPoolSize },
+    {
+      maxConnections: settings.dbPoolSize,
+      // Outlasts the holder's remote calls (accounts, PostEntry, GetEntry after a conflict),
+      // so nobody else posts while its post may still land.
+      leaseMs: settings.accountsTimeoutMs + 2 * settings.ledgerTimeoutMs + 2_000,
+    },
   );
   const upstreams: Upstreams = createUpstreams(settings, telemetry);
   const transfers = createTransfers({

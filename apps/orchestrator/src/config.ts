@@ -11,7 +11,7 @@ export interface OrchestratorSettings {
   ledgerTimeoutMs: number;
   /** Deadline of each upstream health check made by /readyz. */
   readinessTimeoutMs: number;
-  /** Postgres pool size; each in-flight transfer holds one connection while it posts. */
+  /** Postgres pool size; a transfer holds a connection only for each of its short statements. */
   dbPoolSize: number;
 }
 

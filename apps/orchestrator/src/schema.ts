@@ -12,7 +12,9 @@ export type TransferStatus = (typeof TRANSFER_STATUSES)[number];
  * One row per idempotency key. The row is committed as `pending` before the ledger is called,
  * so the transfer id (= the ledger's entry id) survives a crash and a retry posts the same
  * entry again, which the ledger deduplicates. `request_hash` tells a retry (same body) from a
- * reuse of the key (different body).
+ * reuse of the key (different body). `claim_token` / `claimed_until` are the lease of the
+ * attempt that is posting the transfer: a lock that needs no open transaction (and so no
+ * pooled connection) across the remote calls, and that a crashed holder loses when it expires.
  */
 export const transfers = orchestratorSchema.table(
   "transfers",
@@ -31,6 +33,8 @@ export const transfers = orchestratorSchema.table(
     errorMessage: text("error_message"),
     createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
     completedAt: timestamp("completed_at", { withTimezone: true, mode: "date" }),
+    claimToken: uuid("claim_token"),
+    claimedUntil: timestamp("claimed_until", { withTimezone: true, mode: "date" }),
   },
   (table) => [
     check("transfers_status_check", sql`${table.status} in ('pending', 'completed', 'failed')`),

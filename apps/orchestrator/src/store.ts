@@ -1,7 +1,11 @@
 // Transfers in PostgreSQL: the idempotency record of every key. A row is committed as
-// `pending` before the ledger is called and is settled (completed / failed) under a row lock,
-// so concurrent requests with one key post once and a crashed attempt can be resumed.
-import { eq, sql } from "drizzle-orm";
+// `pending` before the ledger is called and is settled (completed / failed) by the attempt that
+// holds its claim, a lease in the row itself, so concurrent requests with one key post once and
+// a crashed attempt can be resumed. Every statement is its own transaction and a prepared
+// statement: a transfer costs three short round trips and holds no connection while it waits
+// for accounts or the ledger.
+import { randomUUID } from "node:crypto";
+import { and, eq, isNull, lt, or, sql } from "drizzle-orm";
 import { drizzle, type PostgresJsDatabase } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
 import * as schema from "./schema.ts";
@@ -10,13 +14,21 @@ import type { TransferRequest } from "./transfer.ts";
 
 export type { TransferRow };
 
-/** What the holder of a transfer's lock may do with it, inside the locking transaction. */
-export interface LockedTransfer {
+/** What the holder of a transfer's claim may do with it. */
+export interface ClaimedTransfer {
   row: TransferRow;
-  complete(): Promise<TransferRow>;
+  /** The settled row, or undefined when the claim was lost (expired and taken over). */
+  complete(): Promise<TransferRow | undefined>;
   /** `code` is the status name, e.g. "FAILED_PRECONDITION". */
-  fail(code: string, message: string): Promise<TransferRow>;
+  fail(code: string, message: string): Promise<TransferRow | undefined>;
+  /** Gives the claim up with the row still pending (the outcome is unknown). */
+  release(): Promise<void>;
 }
+
+export type ClaimResult =
+  | { kind: "claimed"; claimed: ClaimedTransfer }
+  /** Settled, or pending under another attempt's live claim. */
+  | { kind: "busy"; row: TransferRow };
 
 export interface Store {
   find(idempotencyKey: string): Promise<TransferRow | undefined>;
@@ -26,12 +38,18 @@ export interface Store {
     hash: string,
     transferId: string,
   ): Promise<TransferRow | undefined>;
+  /** insertPending, with the new row claimed by the caller in the same statement. */
+  insertClaimed(
+    request: TransferRequest,
+    hash: string,
+    transferId: string,
+  ): Promise<ClaimedTransfer | undefined>;
   /**
-   * Runs `work` holding the transfer's row lock (SELECT … FOR UPDATE) in one transaction: a
-   * second request for the same key waits here and then sees the settled row. The lock dies
-   * with the connection, so a crashed holder leaves the row pending, not stuck.
+   * Claims a pending transfer whose claim is free or expired. A second request for the same
+   * key gets `busy` and waits (see transfers.ts); a crashed holder's claim expires after the
+   * lease, so its transfer is resumed rather than stuck.
    */
-  withLock<T>(transferId: string, work: (locked: LockedTransfer) => Promise<T>): Promise<T>;
+  claim(transferId: string): Promise<ClaimResult>;
   /** Throws when the database is unreachable; for /readyz. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -40,10 +58,10 @@ export interface Store {
 export interface StoreOptions {
   maxConnections?: number;
   /**
-   * How long a request waits for another request's lock on the same key. The holder is bounded
-   * by the upstream deadlines; this only keeps a pathological wait from hanging the caller.
+   * How long a claim lasts. It must outlast the holder's remote calls (their deadlines), so
+   * that no other attempt posts while the holder's post may still land.
    */
-  lockTimeoutMs?: number;
+  leaseMs?: number;
 }
 
 export function createStore(url: string, options: StoreOptions = {}): Store {
@@ -54,61 +72,136 @@ export function createStore(url: string, options: StoreOptions = {}): Store {
     connect_timeout: 5,
   });
   const db: PostgresJsDatabase<typeof schema> = drizzle(client, { schema });
-  const lockTimeout = `${Math.max(1, Math.round(options.lockTimeoutMs ?? 30_000))}ms`;
+  const leaseMs = Math.max(1, Math.round(options.leaseMs ?? 30_000));
+  const leaseEnd = sql`now() + ${sql.raw(`interval '${leaseMs} milliseconds'`)}`;
+  const p = <T extends string>(name: T) => sql.placeholder(name);
+
+  // Prepared once: drizzle sends unnamed (re-parsed) statements unless a query is named.
+  const findByKey = db
+    .select()
+    .from(transfers)
+    .where(eq(transfers.idempotencyKey, p("key")))
+    .prepare("orchestrator_find_by_key");
+  const findById = db
+    .select()
+    .from(transfers)
+    .where(eq(transfers.transferId, p("id")))
+    .prepare("orchestrator_find_by_id");
+  const insert = (claimed: boolean, name: string) =>
+    db
+      .insert(transfers)
+      .values({
+        transferId: p("transferId"),
+        idempotencyKey: p("key"),
+        requestHash: p("hash"),
+        fromAccountId: p("from"),
+        toAccountId: p("to"),
+        amountMinor: p("amount"),
+        currency: p("currency"),
+        status: "pending",
+        entryId: p("transferId"),
+        ...(claimed ? { claimToken: p("token"), claimedUntil: leaseEnd } : {}),
+      })
+      .onConflictDoNothing({ target: transfers.idempotencyKey })
+      .returning()
+      .prepare(name);
+  const insertUnclaimed = insert(false, "orchestrator_insert_pending");
+  const insertWithClaim = insert(true, "orchestrator_insert_claimed");
+  const claimRow = db
+    .update(transfers)
+    .set({ claimToken: sql`${p("token")}`, claimedUntil: leaseEnd })
+    .where(
+      and(
+        eq(transfers.transferId, p("id")),
+        eq(transfers.status, "pending"),
+        or(isNull(transfers.claimedUntil), lt(transfers.claimedUntil, sql`now()`)),
+      ),
+    )
+    .returning()
+    .prepare("orchestrator_claim");
+  const held = and(
+    eq(transfers.transferId, p("id")),
+    eq(transfers.claimToken, p("token")),
+    eq(transfers.status, "pending"),
+  );
+  const settleRow = db
+    .update(transfers)
+    .set({
+      status: sql`${p("status")}`,
+      errorCode: sql`${p("code")}`,
+      errorMessage: sql`${p("message")}`,
+      completedAt: sql`now()`,
+      claimToken: null,
+      claimedUntil: null,
+    })
+    .where(held)
+    .returning()
+    .prepare("orchestrator_settle");
+  const releaseRow = db
+    .update(transfers)
+    .set({ claimToken: null, claimedUntil: null })
+    .where(held)
+    .prepare("orchestrator_release");
+
+  const values = (request: TransferRequest, hash: string, transferId: string) => ({
+    transferId,
+    key: request.idempotencyKey,
+    hash,
+    from: request.fromAccountId,
+    to: request.toAccountId,
+    amount: request.amountMinor,
+    currency: request.currency,
+  });
+
+  function claimed(row: TransferRow, token: string): ClaimedTransfer {
+    const settle = async (
+      status: "completed" | "failed",
+      code: string | null,
+      message: string | null,
+    ) => {
+      const [updated] = await settleRow.execute({
+        id: row.transferId,
+        token,
+        status,
+        code,
+        message,
+      });
+      return updated;
+    };
+    return {
+      row,
+      complete: () => settle("completed", null, null),
+      fail: (code, message) => settle("failed", code, message),
+      async release() {
+        await releaseRow.execute({ id: row.transferId, token });
+      },
+    };
+  }
 
   return {
     async find(idempotencyKey) {
-      const [row] = await db
-        .select()
-        .from(transfers)
-        .where(eq(transfers.idempotencyKey, idempotencyKey));
+      const [row] = await findByKey.execute({ key: idempotencyKey });
       return row;
     },
 
     async insertPending(request, hash, transferId) {
-      const [row] = await db
-        .insert(transfers)
-        .values({
-          transferId,
-          idempotencyKey: request.idempotencyKey,
-          requestHash: hash,
-          fromAccountId: request.fromAccountId,
-          toAccountId: request.toAccountId,
-          amountMinor: request.amountMinor,
-          currency: request.currency,
-          status: "pending",
-          entryId: transferId,
-        })
-        .onConflictDoNothing({ target: transfers.idempotencyKey })
-        .returning();
+      const [row] = await insertUnclaimed.execute(values(request, hash, transferId));
       return row;
     },
 
-    withLock(transferId, work) {
-      return db.transaction(async (tx) => {
-        await tx.execute(sql`select set_config('lock_timeout', ${lockTimeout}, true)`);
-        const [row] = await tx
-          .select()
-          .from(transfers)
-          .where(eq(transfers.transferId, transferId))
-          .for("update");
-        if (!row) throw new Error(`transfer ${transferId} vanished`);
-        const settle = async (values: Partial<TransferRow>) => {
-          const [updated] = await tx
-            .update(transfers)
-            .set({ ...values, completedAt: sql`now()` })
-            .where(eq(transfers.transferId, transferId))
-            .returning();
-          if (!updated) throw new Error(`transfer ${transferId} vanished`);
-          return updated;
-        };
-        return work({
-          row,
-          complete: () => settle({ status: "completed" }),
-          fail: (code, message) =>
-            settle({ status: "failed", errorCode: code, errorMessage: message }),
-        });
-      });
+    async insertClaimed(request, hash, transferId) {
+      const token = randomUUID();
+      const [row] = await insertWithClaim.execute({ ...values(request, hash, transferId), token });
+      return row && claimed(row, token);
+    },
+
+    async claim(transferId) {
+      const token = randomUUID();
+      const [row] = await claimRow.execute({ id: transferId, token });
+      if (row) return { kind: "claimed", claimed: claimed(row, token) };
+      const [current] = await findById.execute({ id: transferId });
+      if (!current) throw new Error(`transfer ${transferId} vanished`);
+      return { kind: "busy", row: current };
     },
 
     async ping() {
@@ -120,7 +213,7 @@ export function createStore(url: string, options: StoreOptions = {}): Store {
 }
 
 // SQLSTATE classes worth a retry: connection (08), rollback/serialization (40), resources
-// (53), lock_not_available (55P03, our lock_timeout), operator intervention (57).
+// (53), lock_not_available (55P03), operator intervention (57).
 const TRANSIENT_SQLSTATE = /^(08|40|53|57)|^55P03$/;
 
 /** The database was unreachable or busy (as opposed to a bug): the caller may retry. */

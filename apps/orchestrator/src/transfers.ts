@@ -1,13 +1,13 @@
 // Transfers.Create, shared by gRPC and REST: validate, answer a known idempotency key from
-// its record, otherwise check both accounts, record the transfer as pending and post its
-// entry to the ledger under the transfer's row lock.
+// its record, otherwise check both accounts, record the transfer as pending (claimed by this
+// request) and post its entry to the ledger under that claim.
 import { randomUUID } from "node:crypto";
 import type { Logger, Telemetry } from "@obs/otel";
 import { AppError, GrpcStatus } from "@obs/service";
 import type { Histogram } from "@opentelemetry/api";
 import { codeName, outcomeOf, storedError } from "./errors.ts";
 import { accountError, checkCurrencies, entryFor, entryMatches, ledgerVerdict } from "./posting.ts";
-import { isTransientDbError, type Store, type TransferRow } from "./store.ts";
+import { type ClaimedTransfer, isTransientDbError, type Store, type TransferRow } from "./store.ts";
 import {
   parseTransferRequest,
   requestHash,
@@ -46,6 +46,8 @@ export interface TransfersDeps {
   upstreams: Upstreams;
   latency: Histogram;
   logger: Logger;
+  /** How long a request waits for another request with its key to settle; default 30 s. */
+  waitLimitMs?: number;
 }
 
 function transferOf(row: TransferRow): Transfer {
@@ -78,7 +80,13 @@ function answerOf(row: TransferRow, replayed: boolean): CreateResult {
   throw new Error(`transfer ${row.transferId} is still pending`);
 }
 
-export function createTransfers({ store, upstreams, latency, logger }: TransfersDeps): Transfers {
+export function createTransfers({
+  store,
+  upstreams,
+  latency,
+  logger,
+  waitLimitMs = 30_000,
+}: TransfersDeps): Transfers {
   const observe = (startedAt: number, outcome: string) =>
     latency.record((performance.now() - startedAt) / 1000, { outcome });
 
@@ -95,69 +103,80 @@ export function createTransfers({ store, upstreams, latency, logger }: Transfers
   }
 
   /**
-   * Posts a pending transfer, holding its lock. A concurrent request for the same key waits
-   * for the lock and then finds the row settled, so the ledger sees one post per attempt.
+   * Posts a claimed transfer and settles it under the claim. A settle that finds the claim
+   * gone (it expired and another attempt took over) answers with whatever that attempt left.
    */
-  async function post(transferId: string, checked?: [Account, Account]): Promise<CreateResult> {
-    type Step =
-      | { kind: "settled"; row: TransferRow; replayed: boolean }
-      | { kind: "unknown"; error: AppError };
-    const step = await store.withLock<Step>(transferId, async (locked) => {
-      // Settled while we waited for the lock: the other request's answer is ours.
-      if (locked.row.status !== "pending")
-        return { kind: "settled", row: locked.row, replayed: true };
-      const request = requestOf(locked.row);
-      let from: Account;
-      try {
-        [from] = checked ?? (await accountsOf(request));
-      } catch (error) {
-        // Resuming a crashed attempt: an account that is gone for good settles the transfer.
-        if (error instanceof AppError && error.code !== GrpcStatus.UNAVAILABLE)
-          return {
-            kind: "settled",
-            row: await locked.fail(codeName(error.code), error.message),
-            replayed: false,
-          };
-        throw error;
+  async function postClaimed(
+    claimed: ClaimedTransfer,
+    checked?: [Account, Account],
+  ): Promise<CreateResult> {
+    const transferId = claimed.row.transferId;
+    const request = requestOf(claimed.row);
+    const settled = (row: TransferRow | undefined) =>
+      row ? answerOf(row, false) : post(transferId);
+    let from: Account;
+    try {
+      [from] = checked ?? (await accountsOf(request));
+    } catch (error) {
+      // Resuming a crashed attempt: an account that is gone for good settles the transfer.
+      if (error instanceof AppError && error.code !== GrpcStatus.UNAVAILABLE)
+        return settled(await claimed.fail(codeName(error.code), error.message));
+      await claimed.release().catch(() => {});
+      throw error;
+    }
+    try {
+      await upstreams.postEntry(entryFor(transferId, request, from));
+      return settled(await claimed.complete());
+    } catch (error) {
+      const verdict = ledgerVerdict(error);
+      if (verdict.kind === "unknown") {
+        // Logged by create(), with the ledger's error as the cause. The row stays pending and
+        // free, so the caller's retry (or a concurrent request) can post again at once.
+        await claimed.release().catch(() => {});
+        throw verdict.error;
       }
+      if (verdict.kind === "rejected")
+        return settled(await claimed.fail(codeName(verdict.error.code), verdict.error.message));
+      // ALREADY_EXISTS: an earlier attempt posted under our id (with a limit that has
+      // changed since, say). If it moved this transfer's money, the transfer is done.
+      let existing: Awaited<ReturnType<Upstreams["getEntry"]>>;
       try {
-        await upstreams.postEntry(entryFor(transferId, request, from));
-        return { kind: "settled", row: await locked.complete(), replayed: false };
-      } catch (error) {
-        const verdict = ledgerVerdict(error);
-        // Logged by create(), with the ledger's error as the cause.
-        if (verdict.kind === "unknown") return verdict;
-        if (verdict.kind === "rejected")
-          return {
-            kind: "settled",
-            row: await locked.fail(codeName(verdict.error.code), verdict.error.message),
-            replayed: false,
-          };
-        // ALREADY_EXISTS: an earlier attempt posted under our id (with a limit that has
-        // changed since, say). If it moved this transfer's money, the transfer is done.
-        const existing = await upstreams.getEntry(transferId).catch((cause: unknown) => {
-          throw ledgerVerdict(cause).kind === "unknown"
-            ? AppError.unavailable("ledger is unavailable", cause)
-            : cause;
-        });
-        if (entryMatches(existing, request))
-          return { kind: "settled", row: await locked.complete(), replayed: false };
-        logger.error(
-          { transferId, existing },
-          "the ledger holds a different entry under this transfer's id",
+        existing = await upstreams.getEntry(transferId);
+      } catch (cause) {
+        await claimed.release().catch(() => {});
+        throw ledgerVerdict(cause).kind === "unknown"
+          ? AppError.unavailable("ledger is unavailable", cause)
+          : cause;
+      }
+      if (entryMatches(existing, request)) return settled(await claimed.complete());
+      logger.error(
+        { transferId, existing },
+        "the ledger holds a different entry under this transfer's id",
+      );
+      return settled(
+        await claimed.fail("INTERNAL", "the ledger holds a different entry for this transfer"),
+      );
+    }
+  }
+
+  /**
+   * Claims a pending transfer and posts it. While another attempt holds the claim this waits
+   * for it to settle (or for its lease to run out, should it have crashed), so the ledger sees
+   * one post at a time and both requests get the same answer.
+   */
+  async function post(transferId: string): Promise<CreateResult> {
+    const deadline = performance.now() + waitLimitMs;
+    for (let delay = 5; ; delay = Math.min(delay * 2, 100)) {
+      const claim = await store.claim(transferId);
+      if (claim.kind === "claimed") return postClaimed(claim.claimed);
+      // Settled while we waited: the other request's answer is ours.
+      if (claim.row.status !== "pending") return answerOf(claim.row, true);
+      if (performance.now() > deadline)
+        throw AppError.unavailable(
+          "another request with this idempotency_key is still in progress; retry later",
         );
-        return {
-          kind: "settled",
-          row: await locked.fail(
-            "INTERNAL",
-            "the ledger holds a different entry for this transfer",
-          ),
-          replayed: false,
-        };
-      }
-    });
-    if (step.kind === "unknown") throw step.error;
-    return answerOf(step.row, step.replayed);
+      await Bun.sleep(delay);
+    }
   }
 
   /** An existing record of the key: the same request gets its answer, another is refused. */
@@ -173,14 +192,18 @@ export function createTransfers({ store, upstreams, latency, logger }: Transfers
   async function create(body: unknown): Promise<CreateResult> {
     const request = parseTransferRequest(body);
     const hash = requestHash(request);
+    // The accounts are asked while the key is looked up: a new key (the usual case) needs
+    // them, and a known key's answer ignores them, whatever they say.
+    const checking = accountsOf(request);
+    checking.catch(() => {});
     const existing = await store.find(request.idempotencyKey);
     if (existing) return answerExisting(existing, hash);
 
     // Checked before anything is written: an unknown account or a currency mismatch leaves
     // no record, so the key can be used again once the caller has fixed the request.
-    const accounts = await accountsOf(request);
-    const inserted = await store.insertPending(request, hash, randomUUID());
-    if (inserted) return post(inserted.transferId, accounts);
+    const accounts = await checking;
+    const inserted = await store.insertClaimed(request, hash, randomUUID());
+    if (inserted) return postClaimed(inserted, accounts);
     // Another request with this key inserted first.
     const winner = await store.find(request.idempotencyKey);
     if (!winner) throw new Error(`idempotency_key ${request.idempotencyKey} vanished`);

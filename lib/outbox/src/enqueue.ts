@@ -3,6 +3,7 @@
 import { context, propagation } from "@opentelemetry/api";
 import { sql } from "drizzle-orm";
 import { getTableConfig, type PgDatabase, type PgQueryResultHKT } from "drizzle-orm/pg-core";
+import type postgres from "postgres";
 import type { OutboxHeaders, OutboxTable } from "./table.ts";
 
 export interface OutboxMessage {
@@ -35,6 +36,14 @@ export function traceHeaders(): OutboxHeaders {
   return carrier;
 }
 
+function headersOf(message: OutboxMessage): OutboxHeaders {
+  return {
+    "content-type": message.contentType ?? "application/octet-stream",
+    ...traceHeaders(),
+    ...message.headers,
+  };
+}
+
 /**
  * Adds `message` to the outbox in transaction `tx` and wakes the relays when it commits
  * (NOTIFY is transactional: a rolled-back enqueue wakes nobody). Returns the row id.
@@ -44,17 +53,36 @@ export async function enqueue(
   table: OutboxTable,
   message: OutboxMessage,
 ): Promise<bigint> {
-  const headers: OutboxHeaders = {
-    "content-type": message.contentType ?? "application/octet-stream",
-    ...traceHeaders(),
-    ...message.headers,
-  };
+  // The NOTIFY rides on the insert's RETURNING: one statement, one round trip. Postgres folds
+  // identical notifications of one transaction into one.
   const [row] = await tx
     .insert(table)
-    .values({ topic: message.topic, key: message.key, value: message.value, headers })
-    .returning({ id: table.id });
-  // Postgres folds identical notifications of one transaction into one.
-  await tx.execute(sql`select pg_notify(${notifyChannel(table)}, '')`);
+    .values({
+      topic: message.topic,
+      key: message.key,
+      value: message.value,
+      headers: headersOf(message),
+    })
+    .returning({ id: table.id, notified: sql`pg_notify(${notifyChannel(table)}, '')` });
   if (!row) throw new Error("outbox insert returned no row");
   return row.id;
+}
+
+/**
+ * enqueue() for a postgres.js transaction (`sql.begin`), for writers that use postgres.js
+ * directly: the statement is prepared once per connection, and it can be pipelined with the
+ * transaction's other statements.
+ */
+export async function enqueueSql(
+  tx: postgres.TransactionSql,
+  table: OutboxTable,
+  message: OutboxMessage,
+): Promise<bigint> {
+  const { schema, name } = getTableConfig(table);
+  const [row] = await tx<{ id: string }[]>`
+    insert into ${tx(`${schema ?? "public"}.${name}`)} (topic, key, value, headers)
+    values (${message.topic}, ${message.key}, ${message.value}, ${JSON.stringify(headersOf(message))}::jsonb)
+    returning id, pg_notify(${notifyChannel(table)}, '')`;
+  if (!row) throw new Error("outbox insert returned no row");
+  return BigInt(row.id);
 }

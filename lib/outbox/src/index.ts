@@ -1,5 +1,6 @@
 export {
   enqueue,
+  enqueueSql,
   notifyChannel,
   type OutboxMessage,
   type OutboxWriter,
