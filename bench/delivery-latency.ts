@@ -73,7 +73,9 @@ function maxBucket(buckets: Map<number, number>): number {
 }
 
 async function measureMode(tracing: boolean): Promise<Level[]> {
-  const env: Record<string, string> = tracing ? {} : { OTEL_TRACES_EXPORTER: "none" };
+  const env: Record<string, string> = tracing
+    ? { OTEL_BSP_SCHEDULE_DELAY: process.env.OTEL_BSP_SCHEDULE_DELAY ?? "200" }
+    : { OTEL_TRACES_EXPORTER: "none" };
   const [adder, totalizer] = await Promise.all([
     runApp("adder", { env }),
     runApp("totalizer", { env }),

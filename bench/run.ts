@@ -48,26 +48,30 @@ await mkdir(resultDir, { recursive: true });
 
 const failures: { name: SectionName; reason: string }[] = [];
 for (const section of SECTIONS.filter((s) => wanted.includes(s.name))) {
-  const json = join(resultDir, `${section.name}.json`);
-  await rm(json, { force: true });
-  const args = [
-    "bun",
-    section.script,
-    ...(quick ? ["--quick"] : (section.fullArgs ?? [])),
-    "--json",
-    relative(REPO_ROOT, json),
-  ];
-  console.error(`\nbench: ${section.name}: ${args.join(" ")}`);
-  const t0 = performance.now();
-  // stdout carries the script's JSON (also written to --json); its progress goes to stderr.
-  const proc = Bun.spawn(args, { cwd: REPO_ROOT, stdout: "ignore", stderr: "inherit" });
-  const code = await proc.exited;
-  const seconds = Math.round((performance.now() - t0) / 1000);
-  if (code !== 0 || !(await Bun.file(json).exists())) {
-    failures.push({ name: section.name, reason: `exit ${code} after ${seconds} s` });
-    console.error(`bench: ${section.name} FAILED (exit ${code})`);
-  } else {
-    console.error(`bench: ${section.name} done in ${seconds} s`);
+  for (const variant of section.variants ?? [{ key: "", args: [] }]) {
+    const label = variant.key ? `${section.name} (${variant.key})` : section.name;
+    const json = join(resultDir, `${section.name}${variant.key ? `.${variant.key}` : ""}.json`);
+    await rm(json, { force: true });
+    const args = [
+      "bun",
+      section.script,
+      ...(quick ? ["--quick"] : (section.fullArgs ?? [])),
+      ...variant.args,
+      "--json",
+      relative(REPO_ROOT, json),
+    ];
+    console.error(`\nbench: ${label}: ${args.join(" ")}`);
+    const t0 = performance.now();
+    // stdout carries the script's JSON (also written to --json); its progress goes to stderr.
+    const proc = Bun.spawn(args, { cwd: REPO_ROOT, stdout: "ignore", stderr: "inherit" });
+    const code = await proc.exited;
+    const seconds = Math.round((performance.now() - t0) / 1000);
+    if (code !== 0 || !(await Bun.file(json).exists())) {
+      failures.push({ name: section.name, reason: `${label}: exit ${code} after ${seconds} s` });
+      console.error(`bench: ${label} FAILED (exit ${code})`);
+    } else {
+      console.error(`bench: ${label} done in ${seconds} s`);
+    }
   }
 }
 

@@ -9,6 +9,7 @@ came from.
 
 import json
 import sys
+import textwrap
 
 import matplotlib
 
@@ -32,7 +33,9 @@ def draw_line(ax, panel):
         ax.xaxis.set_minor_locator(matplotlib.ticker.NullLocator())
     if panel.get("yscale"):
         ax.set_yscale(panel["yscale"])
+        ax.yaxis.set_major_locator(matplotlib.ticker.LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
         ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda y, _: f"{y:,.4g}"))
+        ax.yaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
 
 
 def draw_bar(ax, panel):
@@ -58,16 +61,18 @@ def main(spec_path):
         fig, axes = plt.subplots(1, len(panels), figsize=(6.2 * len(panels), 4.6), squeeze=False)
         for ax, panel in zip(axes[0], panels):
             (draw_bar if panel["kind"] == "bar" else draw_line)(ax, panel)
-            for h in panel.get("hlines", []):
-                ax.axhline(h["y"], color="grey", linestyle="--", linewidth=1, label=h["label"])
+            for h, style in zip(panel.get("hlines", []), ["--", ":", "-."]):
+                ax.axhline(h["y"], color="grey", linestyle=style, linewidth=1, label=h["label"])
             ax.set_title(panel["title"], fontsize=11)
             ax.set_xlabel(panel.get("xlabel", ""))
             ax.set_ylabel(panel.get("ylabel", ""))
             ax.grid(True, which="major", alpha=0.3)
             ax.legend(fontsize=8)
         fig.suptitle(fig_spec["title"], fontsize=13)
-        fig.text(0.01, 0.01, fig_spec["footer"], fontsize=7, color="dimgray", ha="left", va="bottom")
-        fig.tight_layout(rect=(0, 0.05, 1, 0.95))
+        footer = textwrap.fill(fig_spec["footer"], width=int(95 * len(panels)))
+        lines = footer.count("\n") + 1
+        fig.text(0.01, 0.01, footer, fontsize=7, color="dimgray", ha="left", va="bottom")
+        fig.tight_layout(rect=(0, 0.035 * (lines + 0.5), 1, 0.95))
         fig.savefig(fig_spec["file"], dpi=110)
         plt.close(fig)
 

@@ -3,6 +3,7 @@ import { renderDelivery } from "./delivery.ts";
 import { renderGrpc } from "./grpc.ts";
 import { renderKafkaProduce } from "./kafka-produce.ts";
 import { renderMemory } from "./memory.ts";
+import { renderTransfers } from "./transfers.ts";
 import type { Rendered } from "./types.ts";
 
 export type SectionName = "kafka-produce" | "delivery" | "grpc" | "transfers" | "memory";
@@ -13,6 +14,11 @@ export interface Section {
   script: string;
   /** Extra arguments of the full run (the script's own defaults otherwise). */
   fullArgs?: string[];
+  /**
+   * Runs the script once per variant (result file `<name>.<key>.json`), and hands the
+   * renderer `{ [key]: result }`; without variants it runs once and gets the result itself.
+   */
+  variants?: { key: string; args: string[] }[];
   // biome-ignore lint/suspicious/noExplicitAny: each renderer types its own result file
   render: (result: any) => Rendered;
 }
@@ -37,6 +43,16 @@ export const SECTIONS: Section[] = [
     // 6 variants × 4 concurrencies × 2 rounds: 5 s points keep it near 5 minutes.
     fullArgs: ["--duration", "5", "--warmup", "1"],
     render: renderGrpc,
+  },
+  {
+    name: "transfers",
+    title: "4. Transfers through the ledger system",
+    script: "bench/transfers.ts",
+    variants: [
+      { key: "on", args: ["--tracing", "on"] },
+      { key: "off", args: ["--tracing", "off"] },
+    ],
+    render: renderTransfers,
   },
   {
     name: "memory",

@@ -35,20 +35,31 @@ export async function writeReport(input: ReportInput): Promise<string> {
   const targets: TargetRow[] = [];
   const figures: (Figure & { footer: string })[] = [];
   for (const section of input.sections) {
-    const file = Bun.file(join(input.resultDir, `${section.name}.json`));
     const failure = input.failures.find((f) => f.name === section.name);
-    if (failure || !(await file.exists())) {
+    const keys = section.variants?.map((v) => v.key) ?? [""];
+    const files = keys.map((key) =>
+      Bun.file(join(input.resultDir, `${section.name}${key ? `.${key}` : ""}.json`)),
+    );
+    const present = await Promise.all(files.map((f) => f.exists()));
+    if (failure || present.includes(false)) {
       parts.push(
         `## ${section.title}\n\nNot measured in this run: ${failure?.reason ?? "no result file"}.`,
       );
       continue;
     }
-    const result = (await file.json()) as Provenance;
-    const rendered = section.render(result);
+    const results = (await Promise.all(files.map((f) => f.json()))) as Provenance[];
+    const result = results[0] as Provenance;
+    const input_ = section.variants
+      ? Object.fromEntries(keys.map((key, i) => [key, results[i]]))
+      : result;
+    const rendered = section.render(input_);
     parts.push(rendered.markdown);
     targets.push(...rendered.targets);
     for (const figure of rendered.figures) {
-      figures.push({ ...figure, footer: `${result.date} · Bun ${result.bun} · ${result.command}` });
+      figures.push({
+        ...figure,
+        footer: `${result.date} · Bun ${result.bun} · ${results.map((r) => r.command).join(" ; ")}`,
+      });
     }
   }
 
