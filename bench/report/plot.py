@@ -34,7 +34,7 @@ def draw_line(ax, panel):
     if panel.get("yscale"):
         ax.set_yscale(panel["yscale"])
         ax.yaxis.set_major_locator(matplotlib.ticker.LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
-        ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda y, _: f"{y:,.4g}"))
+        ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda y, _: f"{y:,.0f}" if y >= 1 else f"{y:g}"))
         ax.yaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
 
 
