@@ -44,6 +44,13 @@ const streamAbove = Number(values["stream-above"]);
 const DRAIN_LIMIT_MS = 30_000;
 const CAUGHT_UP_MS = 5_000;
 
+/** Only the add flow runs, so the transfer targets are never contacted. */
+const addOnly = (grpcPort: number) => ({
+  adderAddr: `127.0.0.1:${grpcPort}`,
+  orchestratorUrl: "http://127.0.0.1:1",
+  accountsUrl: "http://127.0.0.1:1",
+});
+
 export interface Level {
   tracing: boolean;
   offeredRate: number;
@@ -98,11 +105,7 @@ async function measureMode(tracing: boolean): Promise<Level[]> {
       rate,
       durationMs: seconds * 1000,
       maxInFlight: 4000,
-      targets: {
-        adderAddr: `127.0.0.1:${adder.grpcPort}`,
-        orchestratorUrl: "http://127.0.0.1:1",
-        accountsUrl: "http://127.0.0.1:1",
-      },
+      targets: addOnly(adder.grpcPort),
     });
     const add = summary.flows.add;
     if (!add) throw new Error("the add flow reported nothing");
@@ -191,11 +194,7 @@ async function untilConsuming(grpcPort: number, delivered: () => Promise<number>
       flows: ["add"],
       rate: 20,
       durationMs: 500,
-      targets: {
-        adderAddr: `127.0.0.1:${grpcPort}`,
-        orchestratorUrl: "http://127.0.0.1:1",
-        accountsUrl: "http://127.0.0.1:1",
-      },
+      targets: addOnly(grpcPort),
     });
     if ((await delivered()) > before) return;
     await Bun.sleep(500);

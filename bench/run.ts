@@ -79,7 +79,10 @@ const report = await writeReport({
   outDir,
   imageDir,
   resultDir,
-  sections: SECTIONS.filter((s) => wanted.includes(s.name)),
+  // Every section with a result file: with --only, the others keep their earlier results,
+  // each still dated and attributed to its own command.
+  sections: SECTIONS,
+  ran: wanted,
   failures,
   meta: {
     command,

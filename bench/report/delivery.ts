@@ -30,7 +30,10 @@ export function renderDelivery(r: DeliveryResult): Rendered {
     fmt(l.deliveryMs.p50, 1),
     fmt(l.deliveryMs.p95, 1),
     fmt(l.deliveryMs.p99, 1),
-    `≤ ${fmt(l.deliveryMs.maxBucket)}`,
+    // JSON has no Infinity: the +Inf bucket comes back as null.
+    Number.isFinite(l.deliveryMs.maxBucket ?? Number.NaN)
+      ? `≤ ${fmt(l.deliveryMs.maxBucket)}`
+      : "> 10,000",
     l.addMs ? `${fmt(l.addMs.p50, 1)} / ${fmt(l.addMs.p99, 1)}` : "–",
     l.drainMs === null ? "no" : `${fmt(l.drainMs)} ms`,
   ]);

@@ -1,4 +1,4 @@
-// The projection in PostgreSQL. A batch of events is applied in one transaction: it records
+// The projection in PostgreSQL. A batch of events is applied in one statement: it records
 // each event id, inserts the statement lines of the events that were new, and moves balances
 // by the lines actually inserted. A redelivered event therefore changes nothing, and a crash
 // between "applied" and "offset committed" cannot apply anything twice.
@@ -7,7 +7,7 @@ import { drizzle, type PostgresJsDatabase } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
 import { compare, type ReadModelEvent } from "./events.ts";
 import * as schema from "./schema.ts";
-import { balances, processedEvents, statementLines } from "./schema.ts";
+import { balances, statementLines } from "./schema.ts";
 
 export interface EventRecord {
   event: ReadModelEvent;
@@ -59,15 +59,6 @@ export interface Store {
   close(): Promise<void>;
 }
 
-// At most 8 bound parameters a row: well under Postgres' 65,535 per statement.
-const INSERT_CHUNK = 2_000;
-
-function chunks<T>(rows: T[]): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < rows.length; i += INSERT_CHUNK) out.push(rows.slice(i, i + INSERT_CHUNK));
-  return out;
-}
-
 export function createStore(url: string, options: { maxConnections?: number } = {}): Store {
   const client = postgres(url, {
     max: options.maxConnections ?? 5,
@@ -86,93 +77,90 @@ export function createStore(url: string, options: { maxConnections?: number } = 
         (a, b) => compare(a.event.eventId, b.event.eventId),
       );
       if (unique.length === 0) return { applied: 0, duplicates: records.length };
-      return db.transaction(async (tx) => {
-        const fresh = new Set<string>();
-        for (const chunk of chunks(unique)) {
-          const inserted = await tx
-            .insert(processedEvents)
-            .values(
-              chunk.map((r) => ({
-                eventId: r.event.eventId,
-                topic: r.topic,
-                partition: r.partition,
-                offset: r.offset,
-              })),
-            )
-            .onConflictDoNothing()
-            .returning({ eventId: processedEvents.eventId });
-          for (const row of inserted) fresh.add(row.eventId);
-        }
-        const events = unique.map((r) => r.event).filter((e) => fresh.has(e.eventId));
-
-        const lines = events
-          .flatMap((e) =>
-            e.kind === "entry"
-              ? e.lines.map((line) => ({
-                  entryId: e.entryId,
-                  accountId: line.accountId,
-                  currency: line.currency,
-                  amountMinor: line.amountMinor,
-                  balanceAfterMinor: line.balanceAfterMinor,
-                  description: e.description,
-                  postedAt: e.postedAt,
-                  eventId: e.eventId,
-                }))
-              : [],
-          )
-          .sort((a, b) => compare(a.entryId, b.entryId) || compare(a.accountId, b.accountId));
-        // Balances move by what was inserted, not by what arrived: an entry seen before under
-        // another event id adds no line and so no money.
-        const deltas = new Map<string, { currency: string; delta: bigint }>();
-        for (const chunk of chunks(lines)) {
-          const inserted = await tx
-            .insert(statementLines)
-            .values(chunk)
-            .onConflictDoNothing()
-            .returning({
-              accountId: statementLines.accountId,
-              currency: statementLines.currency,
-              amountMinor: statementLines.amountMinor,
-            });
-          for (const row of inserted) {
-            const seen = deltas.get(row.accountId);
-            if (seen) seen.delta += row.amountMinor;
-            else deltas.set(row.accountId, { currency: row.currency, delta: row.amountMinor });
-          }
-        }
-
-        const moved = [...deltas]
-          .sort(([a], [b]) => compare(a, b))
-          .map(([accountId, { currency, delta }]) => ({
-            accountId,
-            currency,
-            balanceMinor: delta,
-          }));
-        for (const chunk of chunks(moved)) {
-          // Additions commute, so the order in which partitions arrive cannot change a
-          // balance. The first currency seen is kept, as the ledger keeps it per account.
-          await tx
-            .insert(balances)
-            .values(chunk)
-            .onConflictDoUpdate({
-              target: balances.accountId,
-              set: {
-                balanceMinor: sql`${balances.balanceMinor} + excluded.balance_minor`,
-                updatedAt: sql`now()`,
-              },
-            });
-        }
-
-        const opened = events
-          .flatMap((e) => (e.kind === "account" ? [e] : []))
-          .sort((a, b) => compare(a.accountId, b.accountId))
-          .map((e) => ({ accountId: e.accountId, currency: e.currency, balanceMinor: 0n }));
-        // An account whose entries arrived first already has its row and its money.
-        for (const chunk of chunks(opened))
-          await tx.insert(balances).values(chunk).onConflictDoNothing();
-
-        return { applied: events.length, duplicates: records.length - events.length };
-      });
+      const events = unique.map((r) => ({
+        event_id: r.event.eventId,
+        topic: r.topic,
+        part: r.partition,
+        off: r.offset.toString(),
+      }));
+      const lines = unique
+        .flatMap(({ event: e }) =>
+          e.kind === "entry"
+            ? e.lines.map((line) => ({
+                entry_id: e.entryId,
+                account_id: line.accountId,
+                currency: line.currency,
+                amount_minor: line.amountMinor.toString(),
+                balance_after_minor: line.balanceAfterMinor.toString(),
+                description: e.description,
+                posted_at: e.postedAt.toISOString(),
+                event_id: e.eventId,
+              }))
+            : [],
+        )
+        .sort((a, b) => compare(a.entry_id, b.entry_id) || compare(a.account_id, b.account_id));
+      const opened = unique
+        .flatMap(({ event: e }) =>
+          e.kind === "account"
+            ? [{ account_id: e.accountId, currency: e.currency, event_id: e.eventId }]
+            : [],
+        )
+        .sort((a, b) => compare(a.account_id, b.account_id));
+      // One statement — its own transaction, one round trip — instead of BEGIN, three or four
+      // inserts and COMMIT per batch: record the event ids, insert the lines of the events
+      // that were new, move each balance by the lines actually inserted (an entry seen before
+      // under another event id adds no line and so no money), and create the balance rows of
+      // newly opened accounts. Balances are one insert, so no row is touched twice in the
+      // statement; an opening (delta 0) never updates a row that entries already created.
+      // Every insert is ordered by its key, so concurrent batches lock rows in the same order.
+      // The rows travel as JSON parameters: the same prepared statement for any batch size.
+      const [row] = await client<{ applied: number }[]>`
+        with new_events as (
+          insert into readmodel.processed_events (event_id, topic, partition, "offset")
+          select e.event_id, e.topic, e.part, e.off
+          from jsonb_to_recordset(${JSON.stringify(events)}::jsonb)
+            as e(event_id text, topic text, part int, off bigint)
+          order by e.event_id
+          on conflict do nothing
+          returning event_id
+        ),
+        new_lines as (
+          insert into readmodel.statement_lines
+            (entry_id, account_id, currency, amount_minor, balance_after_minor, description,
+             posted_at, event_id)
+          select l.entry_id, l.account_id, l.currency, l.amount_minor, l.balance_after_minor,
+                 l.description, l.posted_at, l.event_id
+          from jsonb_to_recordset(${JSON.stringify(lines)}::jsonb)
+            as l(entry_id text, account_id text, currency text, amount_minor bigint,
+                 balance_after_minor bigint, description text, posted_at timestamptz,
+                 event_id text)
+          where l.event_id in (select event_id from new_events)
+          order by l.entry_id, l.account_id
+          on conflict do nothing
+          returning account_id, currency, amount_minor
+        ),
+        moves as (
+          select account_id, min(currency) as currency, sum(amount_minor) as delta, true as moved
+          from new_lines group by account_id
+          union all
+          select o.account_id, o.currency, 0, false
+          from jsonb_to_recordset(${JSON.stringify(opened)}::jsonb)
+            as o(account_id text, currency text, event_id text)
+          where o.event_id in (select event_id from new_events)
+            and o.account_id not in (select account_id from new_lines)
+        ),
+        balanced as (
+          insert into readmodel.balances as b (account_id, currency, balance_minor)
+          select account_id, currency, delta from moves order by account_id
+          on conflict (account_id) do update set
+            balance_minor = b.balance_minor + excluded.balance_minor,
+            updated_at = now()
+          where excluded.balance_minor <> 0
+          returning 1
+        )
+        select count(*)::int as applied from new_events`;
+      const applied = row?.applied ?? 0;
+      return { applied, duplicates: records.length - applied };
     },
 
     async getBalance(accountId) {
