@@ -7,6 +7,7 @@ import { InfraError } from "./errors.ts";
 import { ensureCliTools } from "./install.ts";
 import { describeListener, isListening } from "./ports.ts";
 import { forgetPid, logFile, runningPid, stopPid, tail } from "./process.ts";
+import { reserveListeningPorts } from "./reserve-ports.ts";
 import type { Service } from "./service.ts";
 import { jaeger } from "./services/jaeger.ts";
 import { kafka } from "./services/kafka.ts";
@@ -83,6 +84,7 @@ export async function up(
     return [];
   }
   const log = (line: string) => quiet || console.log(`infra: ${line}`);
+  reserveListeningPorts();
   const toStart: Service[] = [];
   for (const name of names) {
     const service: Service = SERVICES[name];
