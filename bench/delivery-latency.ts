@@ -15,7 +15,7 @@
 // delivery p99 under 1 s. The search doubles from 2,000 msg/s until a level fails.
 import { parseArgs } from "node:util";
 import { up, wantedServices } from "../infra/local/infra.ts";
-import { runApp, stopApp } from "../scripts/app-process.ts";
+import { runApps, stopApp } from "../scripts/app-process.ts";
 import { migrateAll } from "../scripts/migrate.ts";
 import { driveStreams } from "./delivery/stream-driver.ts";
 import { runLoad } from "./load/index.ts";
@@ -83,10 +83,7 @@ async function measureMode(tracing: boolean): Promise<Level[]> {
   const env: Record<string, string> = tracing
     ? { OTEL_BSP_SCHEDULE_DELAY: process.env.OTEL_BSP_SCHEDULE_DELAY ?? "200" }
     : { OTEL_TRACES_EXPORTER: "none" };
-  const [adder, totalizer] = await Promise.all([
-    runApp("adder", { env }),
-    runApp("totalizer", { env }),
-  ]);
+  const { adder, totalizer } = await runApps(["adder", "totalizer"], () => ({ env }));
   const metrics = async () => (await fetch(totalizer.url("/metrics"))).text();
   const delivered = async () =>
     Number(

@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { up, wantedServices } from "../infra/local/infra.ts";
 import { APP_NAMES, type AppName } from "../lib/service/src/apps.ts";
-import { type RunningApp, runApp, stopApp } from "../scripts/app-process.ts";
+import { type RunningApp, runApps, stopApp } from "../scripts/app-process.ts";
 import { migrateAll } from "../scripts/migrate.ts";
 import { runLoad } from "./load/index.ts";
 import { commandLine, writeJson } from "./support/report.ts";
@@ -47,12 +47,10 @@ export interface MemoryRow {
 if (import.meta.main) {
   await up(wantedServices(), { quiet: true });
   await migrateAll();
-  const apps = new Map<AppName, RunningApp>();
+  const apps = new Map<AppName, RunningApp>(
+    Object.entries(await runApps(APP_NAMES)) as [AppName, RunningApp][],
+  );
   try {
-    for (const [name, app] of await Promise.all(
-      APP_NAMES.map(async (name) => [name, await runApp(name)] as const),
-    ))
-      apps.set(name, app);
     const sample = () =>
       new Map([...apps].map(([name, app]) => [name, rssMiB(app.proc.pid)] as const));
 

@@ -25,7 +25,7 @@ import postgres from "postgres";
 import { up, wantedServices } from "../infra/local/infra.ts";
 import { databaseUrlFor } from "../lib/db/src/index.ts";
 import { APPS } from "../lib/service/src/apps.ts";
-import { type RunningApp, runApp, stopApp } from "../scripts/app-process.ts";
+import { type RunningApp, runApps, stopApp } from "../scripts/app-process.ts";
 import { migrateAll } from "../scripts/migrate.ts";
 import { diffBuckets, parseBuckets, percentile, quantile } from "./support/histogram.ts";
 import { type CpuReport, startCpuWindow, systemClassifier } from "./transfers/cpu.ts";
@@ -90,15 +90,7 @@ for (const n of names) {
   );
   if (taken) throw new Error(`port ${port} (${n}) is already in use; stop that process first`);
 }
-const started = await Promise.allSettled(names.map((n) => runApp(n, { env })));
-const failed = started.find((s) => s.status === "rejected");
-if (failed) {
-  await Promise.all(started.map((s) => (s.status === "fulfilled" ? stopApp(s.value) : undefined)));
-  throw failed.reason;
-}
-const apps = Object.fromEntries(
-  started.map((s, i) => [names[i], (s as PromiseFulfilledResult<RunningApp>).value] as const),
-) as Record<Name, RunningApp>;
+const apps: Record<Name, RunningApp> = await runApps(names, () => ({ env }));
 const classify = systemClassifier(
   Object.fromEntries(names.map((n) => [n, apps[n].proc.pid] as const)),
 );

@@ -116,3 +116,22 @@ export async function runApp(
 export async function stopApp(app: AppProcess): Promise<void> {
   await stopApps([app]);
 }
+
+/**
+ * Starts several apps side by side. If one fails, the others that did start are stopped
+ * before the error is rethrown, so no app outlives a failed start (and keeps its ports).
+ */
+export async function runApps<N extends AppName>(
+  names: readonly N[],
+  options: (name: N) => Parameters<typeof runApp>[1] = () => ({}),
+): Promise<Record<N, RunningApp>> {
+  const started = await Promise.allSettled(names.map((name) => runApp(name, options(name))));
+  const failed = started.find((s) => s.status === "rejected");
+  if (failed) {
+    await Promise.all(started.map((s) => (s.status === "fulfilled" ? stopApp(s.value) : null)));
+    throw failed.reason;
+  }
+  return Object.fromEntries(
+    started.map((s, i) => [names[i], (s as PromiseFulfilledResult<RunningApp>).value]),
+  ) as Record<N, RunningApp>;
+}
