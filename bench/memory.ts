@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { up, wantedServices } from "../infra/local/infra.ts";
 import { APP_NAMES, type AppName } from "../lib/service/src/apps.ts";
-import { type RunningApp, runApps, stopApp } from "../scripts/app-process.ts";
+import { runApps, stopApp } from "../scripts/app-process.ts";
 import { migrateAll } from "../scripts/migrate.ts";
 import { runLoad } from "./load/index.ts";
 import { commandLine, writeJson } from "./support/report.ts";
@@ -47,12 +47,10 @@ export interface MemoryRow {
 if (import.meta.main) {
   await up(wantedServices(), { quiet: true });
   await migrateAll();
-  const apps = new Map<AppName, RunningApp>(
-    Object.entries(await runApps(APP_NAMES)) as [AppName, RunningApp][],
-  );
+  const apps = await runApps(APP_NAMES);
   try {
     const sample = () =>
-      new Map([...apps].map(([name, app]) => [name, rssMiB(app.proc.pid)] as const));
+      new Map(APP_NAMES.map((name) => [name, rssMiB(apps[name].proc.pid)] as const));
 
     await Bun.sleep(restS * 1000);
     const rest = sample();
@@ -96,6 +94,6 @@ if (import.meta.main) {
     console.log(JSON.stringify(result, null, 2));
     if (values.json) await writeJson(values.json, result);
   } finally {
-    await Promise.all([...apps.values()].map((app) => stopApp(app)));
+    await Promise.all(Object.values(apps).map((app) => stopApp(app)));
   }
 }

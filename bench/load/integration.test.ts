@@ -9,7 +9,7 @@ import { join } from "node:path";
 import postgres from "postgres";
 import { databaseUrlFor } from "../../lib/db/src/index.ts";
 import type { AppName } from "../../lib/service/src/apps.ts";
-import { type RunningApp, runApp, stopApp } from "../../scripts/app-process.ts";
+import { type RunningApp, runApps, stopApp } from "../../scripts/app-process.ts";
 import { ensureInfra, eventually } from "../../test/support/infra.ts";
 import { openAccounts } from "./flows/accounts.ts";
 import { type LoadSummary, runLoad } from "./run.ts";
@@ -42,12 +42,8 @@ beforeAll(async () => {
         }
       : {};
   const names = Object.keys(PORTS) as AppName[];
-  const started = await Promise.allSettled(
-    names.map((name) => runApp(name, { ...PORTS[name], env: env(name) })),
-  );
-  for (const result of started) if (result.status === "fulfilled") apps.push(result.value);
-  const failed = started.find((r) => r.status === "rejected");
-  if (failed) throw (failed as PromiseRejectedResult).reason;
+  // runApps stops the ones that started if another fails, so afterAll only sees a full set.
+  apps.push(...Object.values(await runApps(names, (name) => ({ ...PORTS[name], env: env(name) }))));
   readmodelDb = postgres(databaseUrlFor("readmodel"), { max: 1 });
 }, 120_000);
 
