@@ -66,3 +66,30 @@ dev: ${apps.length} apps starting. Ctrl-C stops everything this command started.
   traces     ${ENDPOINTS.jaegerQuery}/api/traces?service=adder
   prometheus ${ENDPOINTS.prometheus}/targets
 `);
+
+// Ready means each app's dependencies answer, its consumers joined their groups and its
+// producers are connected: from then on the first request is as fast as the rest.
+const startedAt = Date.now();
+const pending = new Set(apps);
+while (pending.size > 0 && !stopping && Date.now() - startedAt < 120_000) {
+  await Promise.all(
+    [...pending].map(async (name) => {
+      const ready = await fetch(`http://127.0.0.1:${APPS[name].httpPort}/readyz`, {
+        signal: AbortSignal.timeout(2_000),
+      }).then(
+        (r) => r.ok,
+        () => false,
+      );
+      if (ready) pending.delete(name);
+    }),
+  );
+  if (pending.size > 0) await Bun.sleep(250);
+}
+if (!stopping) {
+  const took = ((Date.now() - startedAt) / 1000).toFixed(1);
+  console.log(
+    pending.size === 0
+      ? `dev: all ${apps.length} apps ready (${took} s)`
+      : `dev: not ready after ${took} s: ${[...pending].join(", ")} (see their /readyz)`,
+  );
+}

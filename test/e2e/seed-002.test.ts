@@ -85,6 +85,29 @@ async function totalReaches(
   );
 }
 
+/** DLQ records of `sum` refused as TOTAL_OVERFLOW, as "value<TAB>headers" lines in offset order. */
+async function overflowDeadLetters(sum: string): Promise<string[]> {
+  const proc = Bun.spawn(
+    [
+      "kcat",
+      "-b",
+      ENDPOINTS.kafkaBrokers,
+      "-C",
+      "-t",
+      `${TOPICS.sums}.dlq`,
+      "-o",
+      "beginning",
+      "-e",
+      "-q",
+      "-f",
+      "%s\\t%h\\n",
+    ],
+    { stdout: "pipe", stderr: "ignore" },
+  );
+  const lines = (await new Response(proc.stdout).text()).split("\n");
+  return lines.filter((l) => l.includes(`"sum":"${sum}"`) && l.includes("TOTAL_OVERFLOW"));
+}
+
 /** Sends `count` sums through the REST endpoint as fast as acks allow; returns their total. */
 async function burst(count: number): Promise<bigint> {
   let total = 0n;
@@ -236,6 +259,38 @@ describe("seed 002: adder → Kafka → totalizer", () => {
     );
     expect(await new Response(dlq.stdout).text()).toContain("this is not a SumMessage");
   }, 60_000);
+
+  test("an Add the running total cannot take is dead-lettered alone; the 60 around it all count", async () => {
+    // Reported: 60 acknowledged Add(1,0) and one Add(9223372036854775807,0) moved the total by
+    // +55..+57: the unaddable sum failed its whole batch, and the batch went to the DLQ.
+    const before = await settled();
+    if (BigInt(before.total) <= 0n) expect((await add(1, 0)).code).toBe(0);
+    const start = await settled();
+    const max = "9223372036854775807";
+    const deadBefore = await overflowDeadLetters(max);
+    const calls = Array.from({ length: 61 }, (_, i) =>
+      fetch(adder.url("/v1/add"), {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(i === 30 ? { a: max, b: 0 } : { a: 1, b: 0 }),
+      }).then((r) => r.status),
+    );
+    expect(new Set(await Promise.all(calls))).toEqual(new Set([200]));
+    const after = await settled();
+    expect(BigInt(after.total) - BigInt(start.total)).toBe(60n);
+    expect(BigInt(after.message_count) - BigInt(start.message_count)).toBe(60n);
+    const dead = await eventually(
+      "the unaddable sum on adder.sums.v1.dlq, with its reason",
+      async () => {
+        const now = await overflowDeadLetters(max);
+        return now.length > deadBefore.length ? now.at(-1) : undefined;
+      },
+      30_000,
+      500,
+    );
+    expect(dead).toContain("dlq.error.stage=handler");
+    expect(dead).toContain("beyond the int64 range");
+  }, 90_000);
 
   test("Prometheus answers the seed's p99 expression and every dashboard panel has data", async () => {
     // Traffic keeps flowing while we ask: rate() needs the counters to move between scrapes,

@@ -2,7 +2,7 @@
 // apps as real processes through scripts/app-process.ts, exactly as `bun run dev` does.
 import { ENDPOINTS } from "./infra.ts";
 
-export { type RunningApp, runApp, stopApp } from "../../scripts/app-process.ts";
+export { type RunningApp, runApp, runApps, stopApp } from "../../scripts/app-process.ts";
 
 export interface Sample {
   metric: Record<string, string>;

@@ -12,8 +12,10 @@ import {
   type AppServers,
   answers,
   createAppKafka,
+  type ProducerWarmUp,
   startAppServers,
   topicsExist,
+  warmUpProducer,
 } from "@obs/service";
 import { accountsRoutes } from "./routes.ts";
 import { outbox } from "./schema.ts";
@@ -61,6 +63,7 @@ export async function startAccounts(options: AccountsOptions): Promise<Accounts>
   let servers: AppServers;
   let admin: Admin;
   let producer: Producer;
+  let warm: ProducerWarmUp | undefined;
   try {
     kafka = (await createAppKafka(config, telemetry)).kafka;
     admin = await kafka.admin();
@@ -71,6 +74,8 @@ export async function startAccounts(options: AccountsOptions): Promise<Accounts>
       { topic: dlqTopic(topic), partitions: DEFAULT_PARTITIONS },
     ]);
     producer = await kafka.producer();
+    warm = warmUpProducer(producer, [topic], { logger });
+    await warm.settle();
 
     relay = startOutboxRelay({
       sql: store.relaySql,
@@ -101,9 +106,11 @@ export async function startAccounts(options: AccountsOptions): Promise<Accounts>
         postgres: answers("postgres ping", () => store.ping()),
         // Metadata of the event topic: proves a broker answers and the topic is there.
         kafka: topicsExist(admin, [topic]),
+        producer: warm.readiness,
       },
     });
   } catch (error) {
+    warm?.stop();
     await relay?.stop();
     await kafka?.close();
     await store.close();
@@ -115,7 +122,7 @@ export async function startAccounts(options: AccountsOptions): Promise<Accounts>
   );
 
   let stopped: Promise<void> | undefined;
-  const running = { servers, relay, kafka };
+  const running = { servers, relay, kafka, warm };
   return {
     topic,
     grpcPort: servers.grpcPort,
@@ -126,6 +133,7 @@ export async function startAccounts(options: AccountsOptions): Promise<Accounts>
     stop() {
       stopped ??= (async () => {
         await running.servers.stop();
+        running.warm.stop();
         // Rows it does not get to stay pending and are published by the next start.
         await running.relay.stop();
         await running.kafka.close();

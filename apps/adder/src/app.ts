@@ -11,6 +11,7 @@ import {
   loadConfig,
   startGrpcServer,
   startHttpServer,
+  warmUpProducer,
   withTimeout,
 } from "@obs/service";
 import { type AdderSettings, loadAdderSettings } from "./config.ts";
@@ -137,7 +138,11 @@ export async function startAdder(options: AdderOptions = {}): Promise<Adder> {
       closers.push({ name: `lag ${groupId}`, close: stopLag });
     }
 
-    const publisher = createPublisher(await kafka.producer(), settings.topic);
+    const producer = await kafka.producer();
+    const warm = warmUpProducer(producer, [settings.topic], { logger });
+    closers.push({ name: "producer warm-up", close: () => warm.stop() });
+    await warm.settle();
+    const publisher = createPublisher(producer, settings.topic);
 
     const http = startHttpServer({
       port: config.httpPort,
@@ -152,10 +157,12 @@ export async function startAdder(options: AdderOptions = {}): Promise<Adder> {
           );
           if (!names.includes(settings.topic)) throw new Error(`topic ${settings.topic} missing`);
         },
+        producer: warm.readiness,
       },
       routes: adderRoutes({ publisher, logger }),
       telemetry,
       logger,
+      maxBodyBytes: config.maxRequestBytes,
     });
     closers.push({ name: "http", close: () => http.stop() });
 
@@ -176,6 +183,7 @@ export async function startAdder(options: AdderOptions = {}): Promise<Adder> {
         },
       ],
       telemetry,
+      maxMessageBytes: config.maxRequestBytes,
     });
     // Last registered, first closed: no call can publish after Kafka is closed.
     closers.push({ name: "grpc", close: () => grpc.stop() });

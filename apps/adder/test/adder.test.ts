@@ -63,7 +63,10 @@ describe("start-up", () => {
     expect(health.status).toBe(200);
     const ready = await fetch(`http://127.0.0.1:${adder.httpPort}/readyz`);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toEqual({ status: "ready", checks: { kafka: "ok" } });
+    expect(await ready.json()).toEqual({
+      status: "ready",
+      checks: { kafka: "ok", producer: "ok" },
+    });
   }, 15_000);
 
   test("grpcurl list shows adder.v1.Adder and grpc.health.v1.Health", async () => {

@@ -13,6 +13,7 @@ import {
   createAppKafka,
   startAppServers,
   topicsExist,
+  warmUpProducer,
   withTimeout,
 } from "@obs/service";
 import { createLedger, type Ledger } from "./ledger.ts";
@@ -92,6 +93,8 @@ export async function startLedger(options: LedgerOptions): Promise<LedgerApp> {
   const topics = ensureTopics(admin, topic, telemetry);
   await topics.first;
   const producer = await kafka.producer();
+  const warm = warmUpProducer(producer, [topic], { logger });
+  await warm.settle();
 
   const relay = startOutboxRelay({
     sql: store.relaySql,
@@ -130,9 +133,11 @@ export async function startLedger(options: LedgerOptions): Promise<LedgerApp> {
         postgres: answers("postgres ping", () => store.ping()),
         // Metadata of the published topic: a broker answers and the topic is there.
         kafka: topicsExist(admin, [topic]),
+        producer: warm.readiness,
       },
     });
   } catch (error) {
+    warm.stop();
     topics.stop();
     await relay.stop();
     await kafka.close();
@@ -153,6 +158,7 @@ export async function startLedger(options: LedgerOptions): Promise<LedgerApp> {
     stop() {
       stopped ??= (async () => {
         await servers.stop();
+        warm.stop();
         topics.stop();
         // Rows it does not get to stay pending for the next ledger instance (or this one).
         await relay.stop();

@@ -492,7 +492,7 @@ describe("outbox", () => {
     expect(ready.status).toBe(200);
     expect(await ready.json()).toEqual({
       status: "ready",
-      checks: { postgres: "ok", kafka: "ok" },
+      checks: { postgres: "ok", kafka: "ok", producer: "ok" },
     });
   }, 30_000);
 });

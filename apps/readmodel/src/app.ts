@@ -9,6 +9,7 @@ import {
   type AppConfig,
   type AppServers,
   answers,
+  consuming,
   createAppKafka,
   startAppServers,
   topicsExist,
@@ -101,6 +102,8 @@ export async function startReadModel(options: ReadModelOptions): Promise<ReadMod
         postgres: answers("postgres ping", () => store.ping()),
         // Metadata of the consumed topics: proves a broker answers and the topics are there.
         kafka: topicsExist(admin, [topics.entries, topics.accounts]),
+        // Joined, fetching and holding partitions: a consumer that failed says so here.
+        consumer: consuming(consumer.consumer, admin),
       },
     });
   } catch (error) {

@@ -1,6 +1,7 @@
 // REST: GET /v1/accounts/{id}/balance and GET /v1/accounts/{id}/statements, the same answers
 // as ReadModel.GetBalance / ListStatements. Errors follow seed 000: {error: CODE, message}.
 import type { Logger } from "@obs/otel";
+import { errorResponse, statusOf } from "@obs/service";
 import { type Context, Hono } from "hono";
 import { getBalance, listStatements, QueryError } from "./queries.ts";
 import type { Store } from "./store.ts";
@@ -11,6 +12,9 @@ const STATUS = { INVALID_ARGUMENT: 400, NOT_FOUND: 404 } as const;
 function fail(c: Context, what: string, logger: Logger, error: unknown) {
   if (error instanceof QueryError)
     return c.json({ error: error.code, message: error.message }, STATUS[error.code]);
+  // A value the database refused is the request's fault, not an outage to retry.
+  const status = statusOf(error);
+  if (status) return errorResponse(c, status.code, status.message);
   logger.error({ err: error }, `${what}: reading the read model failed`);
   return c.json({ error: "UNAVAILABLE", message: "read model is unavailable" }, 503);
 }

@@ -2,6 +2,7 @@
 import * as grpc from "@grpc/grpc-js";
 import type { Logger } from "@obs/otel";
 import type { ReadModelHandlers } from "@obs/proto/gen/readmodel/v1/ReadModel.ts";
+import { statusOf } from "@obs/service";
 import { getBalance, listStatements, QueryError } from "./queries.ts";
 import type { Store } from "./store.ts";
 import { balanceMessage, statementLineMessage } from "./views.ts";
@@ -13,6 +14,9 @@ const CODES = {
 
 function fail(method: string, logger: Logger, error: unknown): Partial<grpc.StatusObject> {
   if (error instanceof QueryError) return { code: CODES[error.code], details: error.message };
+  // A value the database refused is the request's fault, not an outage to retry.
+  const status = statusOf(error);
+  if (status) return { code: status.code, details: status.message };
   logger.error({ err: error }, `${method}: reading the read model failed`);
   // The database being away is a retryable condition for the caller, not a bug.
   return { code: grpc.status.UNAVAILABLE, details: "read model is unavailable" };

@@ -452,7 +452,7 @@ describe("operations", () => {
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({
       status: "ready",
-      checks: { postgres: "ok", kafka: "ok" },
+      checks: { postgres: "ok", kafka: "ok", consumer: "ok" },
     });
   });
 });

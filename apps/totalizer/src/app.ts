@@ -9,6 +9,7 @@ import {
   type AppConfig,
   type AppServers,
   answers,
+  consuming,
   createAppKafka,
   startAppServers,
   topicsExist,
@@ -99,6 +100,8 @@ export async function startTotalizer(options: TotalizerOptions): Promise<Totaliz
         postgres: answers("postgres ping", () => store.ping()),
         // Metadata of the consumed topic: proves a broker answers and the topic is there.
         kafka: topicsExist(admin, [topic]),
+        // Joined, fetching and holding partitions: a consumer that failed says so here.
+        consumer: consuming(consumer.consumer, admin),
       },
     });
   } catch (error) {

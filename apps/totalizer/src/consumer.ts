@@ -1,8 +1,10 @@
 // Consumes SumMessages and applies them to the store, one transaction per partition batch.
 // Poison (undecodable or semantically unusable) messages fail in `decode`, so the port sends
 // them to `<topic>.dlq` one by one and the good messages of the batch are still counted.
-// Database failures are never dead-lettered: the batch is retried until it lands or the
-// consumer closes, and then it stays uncommitted for the next member of the group.
+// Transient database failures are never dead-lettered: the batch is retried until it lands or
+// the consumer closes, and then it stays uncommitted for the next member of the group. A sum the
+// total cannot take (int64 overflow, TotalOverflowError) fails the batch for good: the port
+// then re-applies its halves, so only that message goes to the DLQ, with the reason.
 import { withRetry } from "@obs/db";
 import type { BatchHandler, Consumer, Kafka, KafkaMessage } from "@obs/kafka";
 import {

@@ -1,6 +1,7 @@
 // The running total in PostgreSQL. A batch of sums is applied in one transaction that records
 // each message id and moves the total by what was new, so a redelivered message adds nothing
 // and a crash between "applied" and "offset committed" cannot double count.
+import { sqlStateOf } from "@obs/db";
 import { eq, sql } from "drizzle-orm";
 import { drizzle, type PostgresJsDatabase } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
@@ -28,6 +29,20 @@ export interface ApplyResult {
   /** Messages already counted before (or twice in this batch), skipped. */
   duplicates: number;
 }
+
+/**
+ * The running total is an int64 (as the API promises): a sum that would take it beyond
+ * ±9223372036854775807 cannot be counted. The consumer isolates the message (its batch-mates
+ * are counted) and dead-letters it with this reason; it can be replayed from the DLQ once the
+ * total has room.
+ */
+export class TotalOverflowError extends Error {
+  override name = "TotalOverflowError";
+  readonly code = "TOTAL_OVERFLOW";
+}
+
+/** numeric_value_out_of_range: the only value this statement can overflow is the total. */
+const NUMERIC_OUT_OF_RANGE = "22003";
 
 export interface Store {
   applyBatch(topic: string, records: SumRecord[]): Promise<ApplyResult>;
@@ -87,7 +102,16 @@ export function createStore(url: string, options: { maxConnections?: number } = 
             updated_at = now()
           returning 1
         )
-        select applied from counted`;
+        select applied from counted`.catch((error: unknown) => {
+        if (sqlStateOf(error) !== NUMERIC_OUT_OF_RANGE) throw error;
+        const only = unique.length === 1 ? unique[0] : undefined;
+        throw new TotalOverflowError(
+          only
+            ? `sum ${only.sum} of message ${only.messageId} would take the total beyond the int64 range`
+            : `the ${unique.length} sums of this batch would take the total beyond the int64 range`,
+          { cause: error },
+        );
+      });
       const applied = row?.applied ?? 0;
       return { applied, duplicates: records.length - applied };
     },

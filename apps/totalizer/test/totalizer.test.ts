@@ -118,6 +118,40 @@ describe("totalizer", () => {
     expect(errors).toBe(poison.length);
   }, 60_000);
 
+  test("a sum the total cannot take is dead-lettered alone; its batch-mates are counted", async () => {
+    // Reported: 5, 9223372036854775807, 7 in one batch on one partition moved the total by
+    // nothing and sent all three to the DLQ ("bigint out of range").
+    const sums = [newSum(5), newSum(2n ** 63n - 1n), newSum(7)];
+    const producer = await kafka.producer();
+    const reports = await producer.send(
+      sums.map((s) => ({ topic, partition: 0, key: s.messageId, value: sumValue(s) })),
+    );
+    expect(new Set(reports.map((r) => r.partition))).toEqual(new Set([0]));
+    counted.push(sums[0] as Sum, sums[2] as Sum);
+    await totalIsExact();
+
+    const dead = await eventually(
+      "the overflowing sum on the DLQ",
+      async () => {
+        const all = await readTopic(kafka, `${topic}.dlq`, 4, 5_000);
+        return all.find((m) => m.headers[DLQ_HEADERS.errorType]?.toString() === "TOTAL_OVERFLOW");
+      },
+      30_000,
+    );
+    expect(dead.value?.toString()).toContain('"sum":"9223372036854775807"');
+    expect(dead.headers[DLQ_HEADERS.errorStage]?.toString()).toBe("handler");
+    expect(dead.headers[DLQ_HEADERS.errorMessage]?.toString()).toBe(
+      `sum 9223372036854775807 of message ${sums[1]?.messageId} would take the total beyond the int64 range`,
+    );
+    expect(dead.headers[DLQ_HEADERS.originalOffset]?.toString()).toBe(String(reports[1]?.offset));
+    expect(
+      sample(await metricsText(app), "kafka_consumer_errors_total", {
+        topic,
+        error_type: "TOTAL_OVERFLOW",
+      }),
+    ).toBe(1);
+  }, 60_000);
+
   test("GetTotal over gRPC and GET /v1/total agree", async () => {
     const { grpc: proto } = loadProto("totalizer");
     const client = new proto.totalizer.v1.Totalizer(
@@ -202,7 +236,7 @@ describe("totalizer", () => {
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({
       status: "ready",
-      checks: { postgres: "ok", kafka: "ok" },
+      checks: { postgres: "ok", kafka: "ok", consumer: "ok" },
     });
   });
 });

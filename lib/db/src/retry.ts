@@ -2,13 +2,7 @@
 // failure: it is retried until it lands or the consumer closes, and then stays uncommitted for
 // the next member of the group.
 
-/** SQLSTATE class 22 (data exception, e.g. bigint out of range): retrying cannot help. */
-export function isPermanentDbError(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  const cause = (error as { cause?: { code?: unknown } } | null)?.cause?.code;
-  const sqlState = typeof code === "string" && code.length === 5 ? code : cause;
-  return typeof sqlState === "string" && sqlState.startsWith("22");
-}
+import { isPermanentDbError } from "./errors.ts";
 
 /**
  * Retries transient failures (connection loss, deadlock, failover) with capped exponential

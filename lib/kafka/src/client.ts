@@ -1,7 +1,12 @@
 // The port's implementation over any driver: hooks, the shared DLQ producer, and closing
 // everything that was opened.
 import { type DeadLetter, startConsumer } from "./consumer.ts";
-import { DeadLetterError, deadLetterMessage, defaultDeadLetterTopic } from "./dead-letter.ts";
+import {
+  DeadLetterDisabledError,
+  DeadLetterError,
+  deadLetterMessage,
+  defaultDeadLetterTopic,
+} from "./dead-letter.ts";
 import type { Driver } from "./driver.ts";
 import { composeProduce } from "./middleware.ts";
 import type {
@@ -18,14 +23,20 @@ import type {
 const DLQ_ATTEMPTS = 5;
 const DLQ_BACKOFF_MS = 200;
 
-function mergeHooks(
-  into: Required<Omit<KafkaHooks, "onDeadLetter" | "onError">> & KafkaHooks,
-  add: KafkaHooks,
-) {
+type Hooks = Required<Pick<KafkaHooks, "produce" | "consume" | "consumeBatch">> & KafkaHooks;
+
+function mergeHooks(into: Hooks, add: KafkaHooks) {
   into.produce.push(...(add.produce ?? []));
   into.consume.push(...(add.consume ?? []));
   into.consumeBatch.push(...(add.consumeBatch ?? []));
-  const { onDeadLetter, onError } = add;
+  const { onDeadLetter, onError, onConsumer } = add;
+  if (onConsumer) {
+    const previous = into.onConsumer;
+    into.onConsumer = (consumer) => {
+      previous?.(consumer);
+      onConsumer(consumer);
+    };
+  }
   if (onDeadLetter) {
     const previous = into.onDeadLetter;
     into.onDeadLetter = (event) => {
@@ -47,7 +58,7 @@ export function createClient(
   config: { clientId: string; logger: Logger; hooks?: KafkaHooks },
 ): Kafka {
   const { logger } = config;
-  const hooks: Required<Omit<KafkaHooks, "onDeadLetter" | "onError">> & KafkaHooks = {
+  const hooks: Hooks = {
     produce: [],
     consume: [],
     consumeBatch: [],
@@ -76,6 +87,7 @@ export function createClient(
         if (messages.length === 0) return Promise.resolve([]);
         return composeProduce(hooks.produce, (final) => inner.send(final))(messages);
       },
+      connect: (topics: string[]) => inner.connect(topics),
       close: () => inner.close(),
     });
   }
@@ -105,7 +117,7 @@ export function createClient(
     const topicFor = options.deadLetterTopic ?? defaultDeadLetterTopic;
     return async (message, failure) => {
       if (topicFor === false) {
-        throw new DeadLetterError(`no DLQ configured; ${failure.stage} failed`, {
+        throw new DeadLetterDisabledError(`no DLQ configured; ${failure.stage} failed`, {
           cause: failure.error,
         });
       }
@@ -138,7 +150,7 @@ export function createClient(
   }
 
   function consumer<T>(options: ConsumerOptions<T>): Consumer {
-    return track(
+    const created = track(
       startConsumer<T>(
         {
           driver,
@@ -151,6 +163,8 @@ export function createClient(
       ),
       consumers,
     );
+    hooks.onConsumer?.(created);
+    return created;
   }
 
   async function admin(): Promise<Admin> {

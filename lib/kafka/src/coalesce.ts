@@ -106,6 +106,7 @@ export function coalescing(
   }
 
   return {
+    connect: (topics) => inner.connect(topics),
     send(messages) {
       if (messages.length === 0) return Promise.resolve([]);
       const reply = deferred<DeliveryReport[]>();

@@ -1,11 +1,17 @@
-// Runs a handler over what a driver fetches: decode, middleware, dead-lettering, and a close that
-// never lets a message be committed unless its handler (or its DLQ send) finished.
-import { DeadLetterError } from "./dead-letter.ts";
+// Runs a handler over what a driver fetches: decode, middleware, dead-lettering, a close that
+// never lets a message be committed unless its handler (or its DLQ send) finished, and a
+// supervisor that re-creates the driver's client whenever it fails, for as long as the consumer
+// is not closed.
+import { DeadLetterDisabledError, DeadLetterError } from "./dead-letter.ts";
 import type { Driver, DriverConsumer, PartitionBatch } from "./driver.ts";
+import { deferred } from "./internal.ts";
 import { runConsume, runConsumeBatch } from "./middleware.ts";
 import type {
   Consumer,
   ConsumerOptions,
+  ConsumerState,
+  ConsumerStatus,
+  DecodedMessage,
   KafkaHooks,
   KafkaMessage,
   Logger,
@@ -33,13 +39,40 @@ export class ConsumerClosingError extends Error {
 
 const DEFAULT_CLOSE_TIMEOUT_MS = 10_000;
 const DEFAULT_SESSION_TIMEOUT_MS = 10_000;
+const DEFAULT_RECONNECT = { initialMs: 500, maxMs: 5_000 };
+/** A failed client is released before its successor starts, but never waited on for longer. */
+const RELEASE_TIMEOUT_MS = 5_000;
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    }
+    signal.addEventListener("abort", done, { once: true });
+  });
+}
+
+async function releaseWithin(client: DriverConsumer, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([
+    client.close().catch(() => {}),
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, ms);
+    }),
+  ]);
+  clearTimeout(timer);
+}
 
 export function startConsumer<T>(deps: ConsumerDeps, options: ConsumerOptions<T>): Consumer {
   const { eachMessage, eachBatch } = options;
   if (!eachMessage === !eachBatch) {
     throw new TypeError("a consumer needs exactly one of eachMessage and eachBatch");
   }
-  const groupId = options.groupId;
+  const { groupId, topics } = options;
+  const { logger } = deps;
   const decode = options.decode ?? ((message: KafkaMessage) => message as T);
   const controller = new AbortController();
   const context: MessageContext = { groupId, signal: controller.signal };
@@ -77,12 +110,44 @@ export function startConsumer<T>(deps: ConsumerDeps, options: ConsumerOptions<T>
     }
   }
 
+  /**
+   * Applies `entries`; if the handler throws, applies each half on its own, down to single
+   * messages, so only a message that fails alone is dead-lettered and its batch-mates land.
+   * The halves keep offset order. A batch with k bad messages among n costs at most about
+   * 2·k·log2(n) extra handler calls; a batch without one costs none.
+   */
+  async function applyIsolating(
+    entries: DecodedMessage<T>[],
+    batch: PartitionBatch,
+  ): Promise<void> {
+    try {
+      await eachBatch?.(entries, { ...context, topic: batch.topic, partition: batch.partition });
+    } catch (error) {
+      if (controller.signal.aborted) throw new ConsumerClosingError("closing", { cause: error });
+      const [only] = entries;
+      if (entries.length === 1 && only) {
+        await routeFailure(only.message, "handler", error);
+        return;
+      }
+      logger.warn("kafka batch handler failed; retrying its halves to isolate the failure", {
+        groupId,
+        topic: batch.topic,
+        partition: batch.partition,
+        messages: entries.length,
+        firstOffset: entries[0]?.message.offset.toString(),
+        error: String(error),
+      });
+      const middle = Math.ceil(entries.length / 2);
+      await applyIsolating(entries.slice(0, middle), batch);
+      await applyIsolating(entries.slice(middle), batch);
+    }
+  }
+
   async function processBatch(batch: PartitionBatch): Promise<void> {
-    const decoded: { payload: T; message: KafkaMessage }[] = [];
-    let started = false;
+    let applied = false;
     try {
       await runConsumeBatch(deps.hooks().consumeBatch ?? [], batch.messages, context, async () => {
-        started = true;
+        const decoded: DecodedMessage<T>[] = [];
         for (const message of batch.messages) {
           try {
             decoded.push({ payload: decode(message), message });
@@ -90,18 +155,23 @@ export function startConsumer<T>(deps: ConsumerDeps, options: ConsumerOptions<T>
             await routeFailure(message, "decode", error);
           }
         }
-        if (decoded.length > 0) {
-          await eachBatch?.(decoded, {
-            ...context,
-            topic: batch.topic,
-            partition: batch.partition,
-          });
-        }
+        if (decoded.length > 0) await applyIsolating(decoded, batch);
+        applied = true;
       });
     } catch (error) {
       if (error instanceof ConsumerClosingError || error instanceof DeadLetterError) throw error;
-      const failed = started ? decoded.map((entry) => entry.message) : batch.messages;
-      for (const message of failed) await routeFailure(message, "handler", error);
+      // A middleware failed after the batch was applied: nothing to redo or dead-letter.
+      if (applied) {
+        logger.warn("a consume middleware failed after its batch was applied", {
+          groupId,
+          topic: batch.topic,
+          partition: batch.partition,
+          error: String(error),
+        });
+        return;
+      }
+      // A middleware failed before the batch ran: nothing was applied, so all of it failed.
+      for (const message of batch.messages) await routeFailure(message, "handler", error);
     }
   }
 
@@ -120,27 +190,100 @@ export function startConsumer<T>(deps: ConsumerDeps, options: ConsumerOptions<T>
     }
   }
 
-  const driverConsumer: DriverConsumer = deps.driver.consumer(
-    {
-      clientId: deps.clientId,
-      groupId,
-      topics: options.topics,
-      fromBeginning: options.fromBeginning ?? true,
-      sessionTimeoutMs: options.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS,
-      partitionConcurrency: Math.max(1, options.partitionConcurrency ?? 1),
-    },
-    process,
-  );
+  // --- supervision: one driver client at a time, re-created after each failure ---
 
-  const done = driverConsumer.done.catch((error: unknown) => {
-    if (closing) return;
-    deps.logger.error("kafka consumer stopped", { groupId, error: String(error) });
-    deps.hooks().onError?.(error);
-    throw error;
-  });
+  const driverOptions = {
+    clientId: deps.clientId,
+    groupId,
+    topics,
+    fromBeginning: options.fromBeginning ?? true,
+    sessionTimeoutMs: options.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS,
+    partitionConcurrency: Math.max(1, options.partitionConcurrency ?? 1),
+  };
+  const reconnect = { ...DEFAULT_RECONNECT, ...options.reconnect };
+  const ready = deferred<void>();
+  ready.promise.catch(() => {});
+  let state: ConsumerState = "starting";
+  let since = Date.now();
+  let lastError: string | undefined;
+  let restarts = 0;
+  let unassignedSince: number | undefined;
+  let client: DriverConsumer | undefined;
+
+  function setState(next: ConsumerState, error?: unknown): void {
+    state = next;
+    since = Date.now();
+    lastError = error === undefined ? undefined : String(error);
+    unassignedSince = next === "running" ? since : undefined;
+  }
+
+  async function supervise(): Promise<void> {
+    let delay = reconnect.initialMs;
+    while (!closing) {
+      const current = deps.driver.consumer(driverOptions, process);
+      client = current;
+      setState("starting");
+      current.ready.then(
+        () => {
+          if (client !== current || closing) return;
+          if (restarts > 0) logger.info("kafka consumer running again", { groupId, restarts });
+          setState("running");
+          ready.resolve();
+          delay = reconnect.initialMs;
+        },
+        () => {},
+      );
+      try {
+        await current.done;
+        return;
+      } catch (error) {
+        if (closing) return;
+        await releaseWithin(current, RELEASE_TIMEOUT_MS);
+        deps.hooks().onError?.(error);
+        if (error instanceof DeadLetterDisabledError) {
+          setState("stopped", error);
+          logger.error("kafka consumer stopped", { groupId, error: String(error) });
+          throw error;
+        }
+        restarts++;
+        setState("reconnecting", error);
+        logger.warn("kafka consumer failed; reconnecting", {
+          groupId,
+          error: String(error),
+          retryInMs: delay,
+          restarts,
+        });
+        await sleep(delay, controller.signal);
+        delay = Math.min(delay * 2, reconnect.maxMs);
+      }
+    }
+  }
+
+  const done = supervise();
   // Callers that never await `done` must not crash the process with an unhandled rejection;
   // the error has been logged and handed to onError above.
-  done.catch(() => {});
+  done.then(
+    () => ready.reject(new ConsumerClosingError("closed before joining the group")),
+    (error: unknown) => ready.reject(error),
+  );
+
+  function status(): ConsumerStatus {
+    const assignment = state === "running" ? (client?.assignment() ?? []) : [];
+    if (state === "running") {
+      if (assignment.length > 0) unassignedSince = undefined;
+      else unassignedSince ??= Date.now();
+    }
+    return {
+      groupId,
+      topics: [...topics],
+      state,
+      assignment,
+      since,
+      unassignedSince: state === "running" ? unassignedSince : undefined,
+      restarts,
+      ...(lastError === undefined ? {} : { lastError }),
+    };
+  }
 
   let closed: Promise<void> | undefined;
   async function close(): Promise<void> {
@@ -156,24 +299,24 @@ export function startConsumer<T>(deps: ConsumerDeps, options: ConsumerOptions<T>
       const outcome = await Promise.race([pending.then(() => "done" as const), timedOut]);
       clearTimeout(timer);
       if (outcome === "timeout") {
-        deps.logger.warn(
-          "kafka consumer closed with a handler still running; it is not committed",
-          {
-            groupId,
-            timeoutMs,
-          },
-        );
+        logger.warn("kafka consumer closed with a handler still running; it is not committed", {
+          groupId,
+          timeoutMs,
+        });
         abandon(new ConsumerClosingError("handler abandoned by close()"));
       }
     }
-    await driverConsumer.close();
+    await client?.close();
     await done.catch(() => {});
+    if (state !== "stopped") setState("closed");
   }
 
+  done.catch(() => {});
   return {
     groupId,
-    ready: driverConsumer.ready,
+    ready: ready.promise,
     done,
+    status,
     close: () => {
       closed ??= close();
       return closed;

@@ -53,7 +53,15 @@ export function deadLetterMessage(
   return { topic: dlqTopic, key: message.key, value: message.value, headers };
 }
 
-/** The DLQ could not take a message: it stays uncommitted and the consumer stops. */
+/**
+ * The DLQ could not take a message: it stays uncommitted, the consumer's client is re-created
+ * and the message redelivered (the broker may be down, and the DLQ with it).
+ */
 export class DeadLetterError extends Error {
   override name = "DeadLetterError";
+}
+
+/** A message failed and the consumer has no DLQ (`deadLetterTopic: false`): it stops for good. */
+export class DeadLetterDisabledError extends DeadLetterError {
+  override name = "DeadLetterDisabledError";
 }

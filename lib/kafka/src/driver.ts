@@ -7,11 +7,14 @@ import type {
   KafkaMessage,
   Logger,
   OutgoingMessage,
+  TopicPartition,
 } from "./port.ts";
 
 export interface DriverProducer {
   /** Reports in the order of `messages`; rejects if any message was not acknowledged. */
   send(messages: OutgoingMessage[]): Promise<DeliveryReport[]>;
+  /** Connection, metadata of `topics` and the idempotent session, ahead of the first send. */
+  connect(topics: string[]): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -24,7 +27,8 @@ export interface PartitionBatch {
 
 /**
  * Called per partition batch. The driver commits (last offset + 1) only after it resolves; a
- * rejection means "do not commit": the driver stops and rejects `done`, unless it is closing.
+ * rejection means "do not commit": the driver stops and rejects `done`, unless it is closing
+ * (the port then re-creates it, and the batch is redelivered from the committed offset).
  */
 export type ProcessBatch = (batch: PartitionBatch) => Promise<void>;
 
@@ -38,9 +42,17 @@ export interface DriverConsumerOptions {
   partitionConcurrency: number;
 }
 
+/**
+ * One client's life: the port creates a new one after `done` rejects. A driver does not retry
+ * a broken client itself beyond its library's own retries: it fails `done` and releases it.
+ */
 export interface DriverConsumer {
+  /** Resolves once the client has joined the group; rejects if it could not. */
   readonly ready: Promise<void>;
+  /** Resolves after close(); rejects when the client failed (stream error, lost connection). */
   readonly done: Promise<void>;
+  /** Partitions the client holds now. */
+  assignment(): TopicPartition[];
   /** Stops fetching and leaves the group; must not wait for a `process` call that hangs. */
   close(): Promise<void>;
 }

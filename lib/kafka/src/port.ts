@@ -56,8 +56,12 @@ export interface DecodedMessage<T> {
 }
 
 /**
- * A batch holds messages of one topic-partition, in offset order. If the handler throws, the
- * whole batch goes to the DLQ; decode failures are routed one by one before the handler runs.
+ * A batch holds messages of one topic-partition, in offset order. Decode failures are routed to
+ * the DLQ one by one before the handler runs. If the handler throws, the batch is split in
+ * halves and each half handled again, down to single messages: only a message that fails on its
+ * own goes to the DLQ, and its batch-mates are applied. So a handler must be idempotent and
+ * all-or-nothing per call (one transaction), and must retry transient failures itself: what it
+ * throws is taken as "these messages cannot be applied".
  */
 export type BatchHandler<T> = (
   batch: DecodedMessage<T>[],
@@ -97,20 +101,67 @@ export interface ConsumerOptions<T> {
   partitionConcurrency?: number;
   /** How long `close()` waits for a running handler before abandoning it uncommitted. */
   closeTimeoutMs?: number;
+  /**
+   * After the client fails (broker gone, fetch errors, lost group), it is re-created after a
+   * delay that doubles from `initialMs` (default 500) up to `maxMs` (default 5000), for as long
+   * as the consumer is not closed. It resumes from the group's committed offsets.
+   */
+  reconnect?: { initialMs?: number; maxMs?: number };
+}
+
+export interface TopicPartition {
+  topic: string;
+  partition: number;
+}
+
+/**
+ * - `starting`: the client is connecting and joining the group;
+ * - `running`: it joined and fetches (its assignment may still be empty, e.g. mid-rebalance);
+ * - `reconnecting`: it failed and waits to be re-created (`lastError` says why);
+ * - `stopped`: it gave up for good (a failure with no DLQ configured; `done` rejected);
+ * - `closed`: `close()` was called.
+ */
+export type ConsumerState = "starting" | "running" | "reconnecting" | "stopped" | "closed";
+
+export interface ConsumerStatus {
+  groupId: string;
+  topics: string[];
+  state: ConsumerState;
+  /** Partitions this member holds now; empty unless running. */
+  assignment: TopicPartition[];
+  /** Epoch ms of the last state change. */
+  since: number;
+  /** Epoch ms since the assignment has been empty while running; undefined otherwise. */
+  unassignedSince?: number;
+  /** Times the client was re-created after a failure. */
+  restarts: number;
+  /** The failure behind the current `reconnecting` or `stopped` state. */
+  lastError?: string;
 }
 
 export interface Consumer {
   readonly groupId: string;
-  /** Resolves once the consumer has joined the group and been assigned partitions. */
+  /** Resolves once the consumer has joined the group for the first time. */
   readonly ready: Promise<void>;
-  /** Settles when the consumer stops: resolves after close(), rejects on a fatal error. */
+  /**
+   * Settles when the consumer stops for good: resolves after close(), rejects when it gave up
+   * (state `stopped`). A failing client is re-created instead (state `reconnecting`).
+   */
   readonly done: Promise<void>;
+  /** What the consumer is doing now: for readiness checks, metrics and logs. */
+  status(): ConsumerStatus;
   close(): Promise<void>;
 }
 
 export interface Producer {
   /** Sends in one batch; reports are in the order of `messages`. Rejects if any failed. */
   send(messages: OutgoingMessage[]): Promise<DeliveryReport[]>;
+  /**
+   * Connects, fetches the metadata of `topics` and sets up the idempotent session, so the first
+   * send costs what the others do. Resolves when done; rejects if the broker cannot be reached
+   * (call it again to retry). Sending without it works too: it then happens on the first send.
+   */
+  connect(topics: string[]): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -139,6 +190,8 @@ export interface Admin {
   listTopics(): Promise<string[]>;
   /** Partition count of each topic that exists. */
   partitionCounts(topics: string[]): Promise<Map<string, number>>;
+  /** Members of a consumer group as the coordinator sees them (0 for an unknown group). */
+  groupMembers(groupId: string): Promise<number>;
   lag(groupId: string, topics: string[]): Promise<PartitionLag[]>;
   close(): Promise<void>;
 }
@@ -176,8 +229,10 @@ export interface KafkaHooks {
   consume?: ConsumeMiddleware[];
   consumeBatch?: ConsumeBatchMiddleware[];
   onDeadLetter?: (event: DeadLetterEvent) => void;
-  /** Called with errors the client surfaces outside any call (e.g. a consumer that died). */
+  /** Called with errors the client surfaces outside any call (e.g. a consumer that failed). */
   onError?: (error: unknown) => void;
+  /** Called once per consumer created, for metrics that read its `status()` while it lives. */
+  onConsumer?: (consumer: Consumer) => void;
 }
 
 export interface Logger {

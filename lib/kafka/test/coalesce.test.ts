@@ -19,6 +19,7 @@ function recordingDriver() {
         (m): DeliveryReport => ({ topic: m.topic, partition: 0, offset: offset++ }),
       );
     },
+    async connect() {},
     async close() {},
   };
   return { driver, requests };

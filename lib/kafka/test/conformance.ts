@@ -19,10 +19,13 @@ import {
   type Producer,
   partitionForKey,
 } from "../src/index.ts";
+import { startBroker, stopBroker } from "./broker.ts";
 
 const BROKERS = (process.env.KAFKA_BROKERS ?? "127.0.0.1:19092").split(",");
 const PARTITIONS = 3;
 const TEST_TIMEOUT_MS = 90_000;
+/** Outages the suite rides out, in seconds (KAFKA_OUTAGES="5,30,120" by default). */
+const OUTAGES_S = (process.env.KAFKA_OUTAGES ?? "5,30,120").split(",").map(Number);
 
 const quietLogger: Logger = {
   info: () => {},
@@ -520,6 +523,60 @@ export function conformance(adapter: AdapterName): void {
       });
     });
 
+    it("dead-letters only the messages a batch handler cannot apply; their batch-mates are applied", {
+      timeout: TEST_TIMEOUT_MS,
+    }, async () => {
+      // The handler is all-or-nothing, as a database transaction is: one bad message fails its
+      // whole batch. The port must find the bad ones (halving the batch) and apply the rest.
+      const t = await topic("isolate");
+      const groupId = `${t}.group`;
+      const values = ["1", "2", "bad-3", "4", "5", "6", "bad-7", "8", "9"];
+      // One key: one partition, so the messages arrive as one batch (or a few, in order).
+      const sent = await producer.send(values.map((value) => ({ topic: t, key: "same", value })));
+      const applied: string[] = [];
+      let calls = 0;
+      consume({
+        groupId,
+        topics: [t],
+        eachBatch: (batch) => {
+          calls++;
+          const payloads = batch.map(({ message }) => text(message.value) ?? "");
+          const bad = payloads.find((value) => value.startsWith("bad"));
+          if (bad) throw new Error(`cannot apply ${bad}`);
+          applied.push(...payloads);
+        },
+      });
+      await waitFor("the good messages", () => (applied.length >= 7 ? true : undefined));
+      assert.deepEqual(applied, ["1", "2", "4", "5", "6", "8", "9"]);
+      const dlq = await drain(`${t}.dlq`, 2);
+      const byOffset = dlq
+        .map((m) => ({
+          value: text(m.value),
+          stage: headerText(m.headers, DLQ_HEADERS.errorStage),
+          error: headerText(m.headers, DLQ_HEADERS.errorMessage),
+          offset: headerText(m.headers, DLQ_HEADERS.originalOffset),
+        }))
+        .sort((a, b) => Number(a.offset) - Number(b.offset));
+      assert.deepEqual(byOffset, [
+        {
+          value: "bad-3",
+          stage: "handler",
+          error: "cannot apply bad-3",
+          offset: String(sent[2]?.offset),
+        },
+        {
+          value: "bad-7",
+          stage: "handler",
+          error: "cannot apply bad-7",
+          offset: String(sent[6]?.offset),
+        },
+      ]);
+      assert.ok(calls > 1, "the batch was handled again in parts");
+      await waitFor("isolated batch committed", async () =>
+        (await totalLag(groupId, t)) === 0n ? true : undefined,
+      );
+    });
+
     it("runs batch handlers per partition and commits after them", {
       timeout: TEST_TIMEOUT_MS,
     }, async () => {
@@ -544,6 +601,103 @@ export function conformance(adapter: AdapterName): void {
       await waitFor("batch committed", async () =>
         (await totalLag(groupId, t)) === 0n ? true : undefined,
       );
+    });
+    it(`keeps consuming across broker outages of ${OUTAGES_S.join(", ")} s, resuming from committed offsets`, {
+      timeout: OUTAGES_S.reduce((sum, s) => sum + s * 1000 + 150_000, 60_000),
+    }, async () => {
+      // The real broker process is stopped and started again (not a proxy cut), with messages
+      // in flight: sent just before the stop (some handled but not committed), during the outage
+      // (the producer retries) and after it. Both handler styles, each in its own group, must
+      // apply every acknowledged message — exactly once in effect, deduplicated by value as the
+      // apps do by event id — and be running again, without anyone restarting them.
+      const t = await topic("outage");
+      const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+      const styles = ["eachMessage", "eachBatch"] as const;
+      const applied = { eachMessage: new Set<string>(), eachBatch: new Set<string>() };
+      const groupOf = (style: (typeof styles)[number]) => `${t}.${style}`;
+      const started = {
+        eachMessage: consume({
+          groupId: groupOf("eachMessage"),
+          topics: [t],
+          eachMessage: async (message) => {
+            await pause(1);
+            applied.eachMessage.add(text(message.value) ?? "");
+          },
+        }),
+        eachBatch: consume({
+          groupId: groupOf("eachBatch"),
+          topics: [t],
+          eachBatch: async (batch) => {
+            await pause(2);
+            for (const { message } of batch) applied.eachBatch.add(text(message.value) ?? "");
+          },
+        }),
+      };
+      await Promise.all(Object.values(started).map((c) => c.ready));
+
+      let sent = 0;
+      const send = (count: number) => {
+        const values = Array.from({ length: count }, () => String(sent++));
+        return producer.send(values.map((value) => ({ topic: t, key: `k${value}`, value })));
+      };
+      const allApplied = async (what: string, timeoutMs: number) => {
+        const want = sent;
+        try {
+          await waitFor(
+            what,
+            () => (styles.every((style) => applied[style].size >= want) ? true : undefined),
+            timeoutMs,
+          );
+        } catch (error) {
+          const counts = styles.map((style) => `${style} ${applied[style].size}`).join(", ");
+          throw new Error(`${String(error)} (of ${want}: ${counts})`);
+        }
+      };
+
+      await send(20);
+      await allApplied("the first messages", 30_000);
+      for (const seconds of OUTAGES_S) {
+        // In flight as the broker goes: sent, maybe fetched, not all committed.
+        const before = send(200);
+        await before;
+        await stopBroker();
+        const stoppedAt = Date.now();
+        // Sent while the broker is away: acknowledged once it is back.
+        const during = send(10);
+        during.catch(() => {});
+        await pause(seconds * 1000);
+        await startBroker();
+        const upAt = Date.now();
+        await during;
+        await send(10);
+        await allApplied(`every message after a ${seconds} s outage`, 120_000);
+        const recoveredMs = Date.now() - upAt;
+        for (const style of styles) {
+          const status = started[style].status();
+          assert.equal(status.state, "running", `${style} consumer running after ${seconds} s`);
+          assert.ok(status.assignment.length > 0, `${style} consumer holds partitions again`);
+        }
+        await waitFor(
+          "lag back to 0 in both groups",
+          async () => {
+            const lags = await Promise.all(styles.map((style) => totalLag(groupOf(style), t)));
+            return lags.every((lag) => lag === 0n) ? true : undefined;
+          },
+          60_000,
+        );
+        console.log(
+          `# ${adapter}: ${seconds} s outage (broker down ${((upAt - stoppedAt) / 1000).toFixed(1)} s): ` +
+            `every message applied ${(recoveredMs / 1000).toFixed(1)} s after the broker was back; ` +
+            `restarts ${styles.map((s) => `${s} ${started[s].status().restarts}`).join(", ")}`,
+        );
+      }
+      for (const style of styles) {
+        assert.deepEqual(
+          [...applied[style]].map(Number).sort((a, b) => a - b),
+          Array.from({ length: sent }, (_, i) => i),
+          `${style} applied every message`,
+        );
+      }
     });
   });
 }

@@ -5,6 +5,7 @@
 import { join } from "node:path";
 import protobuf from "protobufjs";
 import { PROTO_ROOT } from "./index.ts";
+import { findBadText } from "./text.ts";
 import { checkMessage } from "./validate.ts";
 
 export class PoisonMessageError extends Error {
@@ -66,7 +67,7 @@ export function eventCodec<T extends object>(typeName: string): EventCodec<T> {
       } catch (error) {
         throw new PoisonMessageError(`${typeName}: not JSON (${(error as Error).message})`);
       }
-      const invalid = checkMessage(type, parsed);
+      const invalid = checkMessage(type, parsed) ?? findBadText(parsed);
       if (invalid) throw new PoisonMessageError(`${typeName}: ${invalid}`);
       return type.toObject(type.fromObject(parsed as Record<string, unknown>), OBJECT_OPTIONS) as T;
     },

@@ -14,6 +14,7 @@ import { LOADER_OPTIONS } from "./options.ts";
 
 export { type EventCodec, eventCodec, PoisonMessageError } from "./events.ts";
 export { LOADER_OPTIONS } from "./options.ts";
+export { findBadText, textProblem } from "./text.ts";
 export { dlqTopic, TOPICS } from "./topics.ts";
 
 /** Root of the .proto tree; imports are resolved relative to it. */

@@ -41,6 +41,7 @@ export function serveHttp({ config, telemetry }: AppRuntime, options: ServeOptio
     metrics: () => telemetry.renderMetrics(),
     telemetry,
     logger: telemetry.logger,
+    maxBodyBytes: config.maxRequestBytes,
     ...options,
   });
   onShutdown("http", () => server.stop());

@@ -1,4 +1,5 @@
 import { APPS, type AppName } from "./apps.ts";
+import { DEFAULT_MAX_BODY_BYTES } from "./http-guards.ts";
 
 export interface AppConfig {
   name: AppName;
@@ -9,6 +10,21 @@ export interface AppConfig {
   host: string;
   kafkaBrokers: string[];
   databaseUrl: string | undefined;
+  /** REST bodies above this are refused with 413; gRPC messages above it RESOURCE_EXHAUSTED. */
+  maxRequestBytes: number;
+}
+
+function positiveInt(
+  env: Record<string, string | undefined>,
+  key: string,
+  fallback: number,
+): number {
+  const raw = env[key];
+  if (raw === undefined || raw === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isSafeInteger(value) || value <= 0)
+    throw new Error(`${key}=${raw} is not a positive integer`);
+  return value;
 }
 
 function portFrom(env: Record<string, string | undefined>, key: string, fallback: number): number {
@@ -22,7 +38,7 @@ function portFrom(env: Record<string, string | undefined>, key: string, fallback
 
 /**
  * An app's configuration from the environment: GRPC_PORT / HTTP_PORT (the app's defaults
- * otherwise), HOST, KAFKA_BROKERS (comma-separated), DATABASE_URL.
+ * otherwise), HOST, KAFKA_BROKERS (comma-separated), DATABASE_URL, MAX_REQUEST_BYTES.
  */
 export function loadConfig(
   name: AppName,
@@ -40,5 +56,6 @@ export function loadConfig(
       .map((b) => b.trim())
       .filter(Boolean),
     databaseUrl: env.DATABASE_URL,
+    maxRequestBytes: positiveInt(env, "MAX_REQUEST_BYTES", DEFAULT_MAX_BODY_BYTES),
   };
 }

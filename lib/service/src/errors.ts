@@ -4,7 +4,9 @@
 // REST contract). Anything else is a bug: callers get INTERNAL without the details, the log
 // and the span keep them.
 import { status as GrpcStatus, type handleUnaryCall, type ServerUnaryCall } from "@grpc/grpc-js";
+import { isPermanentDbError, sqlStateOf } from "@obs/db";
 import type { Logger } from "@obs/otel";
+import { findBadText } from "@obs/proto";
 import { trace } from "@opentelemetry/api";
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
@@ -70,20 +72,42 @@ export function grpcStatusToHttp(code: number): ContentfulStatusCode {
   }
 }
 
+/** The message of the error in the chain that carries the SQLSTATE: PostgreSQL's own words. */
+function databaseMessage(error: unknown): string {
+  for (let current = error; current instanceof Error; current = current.cause) {
+    if (typeof (current as { code?: unknown }).code === "string") return current.message;
+  }
+  return "invalid value";
+}
+
 /**
  * A status from anything a handler can see: an AppError, or the error of a gRPC client call
  * to another service (grpc-js sets a numeric `code` and `details`), so a downstream NOT_FOUND
- * stays NOT_FOUND. Undefined for everything else, which is a bug.
+ * stays NOT_FOUND. A PostgreSQL data exception (SQLSTATE class 22) in a request is the request's
+ * value that the database refused: INVALID_ARGUMENT, never a 5xx that tells the client to retry
+ * the same thing (validation should have caught it first; the log says so). Undefined for
+ * everything else, which is a bug.
  */
-export function statusOf(error: unknown): { code: GrpcStatus; message: string } | undefined {
+export function statusOf(
+  error: unknown,
+): { code: GrpcStatus; message: string; fromDatabase?: true } | undefined {
   if (error instanceof AppError) return { code: error.code, message: error.message };
   if (error && typeof error === "object") {
     const { code, details } = error as { code?: unknown; details?: unknown };
     if (typeof code === "number" && code > 0 && code <= 16 && typeof details === "string")
       return { code, message: details };
   }
+  if (isPermanentDbError(error)) {
+    return {
+      code: GrpcStatus.INVALID_ARGUMENT,
+      message: `the database refused a value of the request: ${databaseMessage(error)} (SQLSTATE ${sqlStateOf(error)})`,
+      fromDatabase: true,
+    };
+  }
   return undefined;
 }
+
+const UNVALIDATED = "a request value reached the database unvalidated and was refused";
 
 export interface ErrorBody {
   error: string;
@@ -101,14 +125,16 @@ export function errorResponse(c: Context, code: GrpcStatus, message: string): Re
  */
 export function errorToResponse(c: Context, error: unknown, logger?: Logger): Response {
   const status = statusOf(error);
+  if (status?.fromDatabase) logger?.warn({ err: error, path: c.req.path }, UNVALIDATED);
   if (status) return errorResponse(c, status.code, status.message);
   logger?.error({ err: error, method: c.req.method, path: c.req.path }, "unexpected error");
   return errorResponse(c, GrpcStatus.INTERNAL, "internal error");
 }
 
 /**
- * The request's JSON object body. Malformed JSON, and JSON that is not an object (`[]`,
- * `"x"`, `null`), are the caller's mistake: INVALID_ARGUMENT, i.e. 400 — never a 500.
+ * The request's JSON object body. Malformed JSON, JSON that is not an object (`[]`, `"x"`,
+ * `null`) and strings that break the text rule (./text.ts) are the caller's mistake:
+ * INVALID_ARGUMENT, i.e. 400 — never a 500.
  */
 export async function readJsonBody(c: Context): Promise<Record<string, unknown>> {
   let body: unknown;
@@ -119,6 +145,8 @@ export async function readJsonBody(c: Context): Promise<Record<string, unknown>>
   }
   if (typeof body !== "object" || body === null || Array.isArray(body))
     throw AppError.invalidArgument("body must be a JSON object");
+  const badText = findBadText(body);
+  if (badText) throw AppError.invalidArgument(badText);
   return body as Record<string, unknown>;
 }
 
@@ -136,6 +164,7 @@ export function unaryHandler<Req, Res>(
       (reply) => callback(null, reply),
       (error: unknown) => {
         const status = statusOf(error);
+        if (status?.fromDatabase) logger?.warn({ err: error, path: call.getPath() }, UNVALIDATED);
         if (status) {
           callback({ code: status.code, details: status.message });
           return;

@@ -5,6 +5,7 @@ import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
 import { instrumentServer, type Telemetry } from "@obs/otel";
 import { HealthImplementation, protoPath as healthProtoPath } from "grpc-health-check";
+import { withTextRule } from "./grpc-text.ts";
 import { reflectionService } from "./reflection.ts";
 
 export interface GrpcServiceBinding {
@@ -23,6 +24,8 @@ export interface GrpcServerOptions {
   telemetry: Pick<Telemetry, "tracerProvider" | "meterProvider">;
   /** SERVER spans and rpc duration metrics; default from OTEL_GRPC_INSTRUMENTATION (on). */
   instrument?: boolean;
+  /** Larger request messages are refused with RESOURCE_EXHAUSTED; default grpc-js's 4 MiB. */
+  maxMessageBytes?: number;
 }
 
 export interface GrpcServer {
@@ -46,15 +49,20 @@ export function grpcInstrumentationEnabled(
 }
 
 export async function startGrpcServer(options: GrpcServerOptions): Promise<GrpcServer> {
+  const plain = new grpc.Server(
+    options.maxMessageBytes === undefined
+      ? {}
+      : { "grpc.max_receive_message_length": options.maxMessageBytes },
+  );
   const server =
     (options.instrument ?? grpcInstrumentationEnabled())
-      ? instrumentServer(new grpc.Server(), {
+      ? instrumentServer(plain, {
           tracerProvider: options.telemetry.tracerProvider,
           meterProvider: options.telemetry.meterProvider,
         })
-      : new grpc.Server();
+      : plain;
   for (const service of options.services)
-    server.addService(service.definition, service.implementation);
+    server.addService(service.definition, withTextRule(service.definition, service.implementation));
 
   // "" is the whole server's status, as health probes (grpc_health_probe, k8s) ask it.
   const health = new HealthImplementation({

@@ -4,6 +4,7 @@
 import type { Logger } from "@obs/otel";
 import { Hono } from "hono";
 import { errorResponse, errorToResponse, GrpcStatus } from "./errors.ts";
+import { bodyLimitGuard, DEFAULT_MAX_BODY_BYTES, textGuard } from "./http-guards.ts";
 import { type HttpTelemetry, httpTracing } from "./http-tracing.ts";
 
 export type ReadinessCheck = () => Promise<void>;
@@ -25,6 +26,8 @@ export interface HttpServerOptions {
   telemetry?: HttpTelemetry;
   /** Where unexpected route errors are logged. */
   logger?: Logger;
+  /** Larger request bodies are refused with 413; default 64 KiB (config: MAX_REQUEST_BYTES). */
+  maxBodyBytes?: number;
 }
 
 export interface HttpServer {
@@ -36,6 +39,8 @@ export function buildHttpApp(options: Omit<HttpServerOptions, "port" | "host">):
   const app = new Hono();
   // First, so the span wraps every other middleware and handler.
   if (options.telemetry) app.use(httpTracing(options.telemetry));
+  app.use(textGuard());
+  app.use(bodyLimitGuard(options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES));
   app.get("/healthz", (c) => c.json({ status: "ok" }));
   app.get("/readyz", async (c) => {
     const checks = Object.entries(options.readiness ?? {});

@@ -35,6 +35,12 @@ export {
 } from "./http-tracing.ts";
 export { createAppKafka, kafkaLogger } from "./kafka.ts";
 export { exitOnSignals, onShutdown, shutdown } from "./lifecycle.ts";
-export { answers, topicsExist } from "./readiness.ts";
+export {
+  answers,
+  consuming,
+  type ProducerWarmUp,
+  topicsExist,
+  warmUpProducer,
+} from "./readiness.ts";
 export { type AppServers, type AppServersOptions, startAppServers } from "./servers.ts";
 export { withTimeout } from "./timeout.ts";

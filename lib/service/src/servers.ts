@@ -9,7 +9,8 @@ import { type GrpcServiceBinding, startGrpcServer } from "./grpc.ts";
 import { type ReadinessCheck, startHttpServer } from "./http.ts";
 
 export interface AppServersOptions {
-  config: Pick<AppConfig, "grpcPort" | "httpPort" | "host">;
+  config: Pick<AppConfig, "grpcPort" | "httpPort" | "host"> &
+    Partial<Pick<AppConfig, "maxRequestBytes">>;
   telemetry: Telemetry;
   /** Override config's ports; 0 picks a free one (tests). */
   grpcPort?: number;
@@ -36,6 +37,7 @@ export async function startAppServers(options: AppServersOptions): Promise<AppSe
     packageDefinition: options.packageDefinition,
     services: [options.service],
     telemetry,
+    maxMessageBytes: config.maxRequestBytes,
   });
   try {
     const http = startHttpServer({
@@ -46,6 +48,7 @@ export async function startAppServers(options: AppServersOptions): Promise<AppSe
       readiness: options.readiness,
       telemetry,
       logger: telemetry.logger,
+      maxBodyBytes: config.maxRequestBytes,
     });
     return {
       grpcPort: grpc.port,

@@ -24,6 +24,14 @@ import type {
 /** librdkafka's code for a partition assignment in a rebalance callback. */
 const ERR_ASSIGN_PARTITIONS = -175;
 
+/**
+ * A broker that cannot be reached: librdkafka reports it as an error on every connection
+ * attempt of every broker thread (hundreds of lines in a two-minute outage). It is a warning
+ * here: the outage itself is what /readyz, kafka_consumer_running and the alerts report.
+ */
+const UNREACHABLE =
+  /Connect to .* failed|Connection refused|all broker connections are down|Disconnected/i;
+
 /** librdkafka's own log lines go to the service's logger; debug and info are dropped. */
 function clientLogger(logger: Logger): KafkaJS.Logger {
   const fields = (extra?: object) => ({ client: "librdkafka", ...extra });
@@ -31,7 +39,10 @@ function clientLogger(logger: Logger): KafkaJS.Logger {
     debug: () => {},
     info: () => {},
     warn: (message, extra) => logger.warn(message, fields(extra)),
-    error: (message, extra) => logger.error(message, fields(extra)),
+    error: (message, extra) =>
+      UNREACHABLE.test(message)
+        ? logger.warn(message, fields(extra))
+        : logger.error(message, fields(extra)),
     namespace: () => self,
     setLogLevel: () => {},
   };
@@ -82,6 +93,17 @@ async function producer(module: ConfluentModule, config: DriverConfig): Promise<
         }
         return { topic: report.topicName, partition: report.partition, offset: BigInt(offset) };
       });
+    },
+    async connect(topics) {
+      // librdkafka connected in client.connect(); this fetches the topics' metadata, and their
+      // leaders' connections come with it. The producer id is librdkafka's own first request.
+      const admin = client.dependentAdmin();
+      await admin.connect();
+      try {
+        await admin.fetchTopicMetadata({ topics });
+      } finally {
+        await admin.disconnect();
+      }
     },
     async close() {
       await client.flush({ timeout: 10_000 }).catch(() => {});
@@ -172,6 +194,14 @@ function consumer(
   return {
     ready: ready.promise,
     done: done.promise,
+    assignment: () => {
+      try {
+        return client.assignment().map(({ topic, partition }) => ({ topic, partition }));
+      } catch {
+        // Not connected (yet, or any more): it holds nothing.
+        return [];
+      }
+    },
     async close() {
       await stop();
       done.resolve();
@@ -230,6 +260,10 @@ async function admin(module: ConfluentModule, config: DriverConfig): Promise<Adm
     },
     listTopics: () => client.listTopics(),
     partitionCounts,
+    async groupMembers(groupId) {
+      const { groups } = await client.describeGroups([groupId]);
+      return groups.find((group) => group.groupId === groupId)?.members.length ?? 0;
+    },
     async lag(groupId, topics) {
       const counts = await partitionCounts(topics);
       if (counts.size === 0) return [];

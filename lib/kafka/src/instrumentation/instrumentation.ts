@@ -3,11 +3,13 @@ import type { Meter, TracerProvider } from "@opentelemetry/api";
 import type {
   ConsumeBatchMiddleware,
   ConsumeMiddleware,
+  Consumer,
   DeadLetterEvent,
   KafkaHooks,
   ProduceMiddleware,
 } from "../port.ts";
 import { consumeBatchMiddleware, consumeMiddleware } from "./consumer.ts";
+import { consumerStatusMetrics } from "./consumer-status.ts";
 import { createFailures } from "./failures.ts";
 import { produceMiddleware } from "./producer.ts";
 
@@ -37,6 +39,8 @@ export interface KafkaTelemetry extends KafkaHooks {
   consumeBatch: ConsumeBatchMiddleware[];
   onDeadLetter: (event: DeadLetterEvent) => void;
   onError: (error: unknown) => void;
+  /** Registers consumers for kafka_consumer_running / _assigned_partitions / _restarts_total. */
+  onConsumer: (consumer: Consumer) => void;
   /** The instruments in use, e.g. for `startLagMonitor({ metrics })`. */
   metrics: KafkaMetrics;
 }
@@ -65,8 +69,9 @@ export function kafkaTelemetry(
     consume: [consumeMiddleware(deps)],
     consumeBatch: [consumeBatchMiddleware(deps)],
     onDeadLetter: (event) => failures.deadLettered(event),
-    // A consumer died: no dead letter will be reported for what it held.
+    // A consumer's client failed: no dead letter will be reported for what it held.
     onError: () => failures.releaseAll(),
+    onConsumer: consumerStatusMetrics(providers.meter),
     metrics,
   };
 }

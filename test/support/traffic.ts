@@ -1,0 +1,196 @@
+// Steady traffic through both flows while faults are injected, recording what each client was
+// told: which Adds were acknowledged (by the trace id the client chose, which the SumMessage
+// carries) and which transfers. A transfer that fails (5xx, connection refused, time-out) is
+// retried with the same idempotency key until it succeeds, as a careful client would; an Add
+// is not retried (each call is a new sum), so it is either acknowledged or failed.
+import { randomBytes, randomUUID } from "node:crypto";
+import type { RunningApp } from "./apps.ts";
+import { postTransfer, type TransferBody } from "./system.ts";
+
+export interface TrafficApps {
+  adder: RunningApp;
+  orchestrator: RunningApp;
+}
+
+export interface TrafficOptions {
+  addsPerSecond: number;
+  transfersPerSecond: number;
+  /** Accounts to move money between, per currency. */
+  accounts: Record<string, string[]>;
+  /** Most requests of each flow in flight at once; beyond it a tick is skipped. */
+  maxInFlight?: number;
+}
+
+export interface AckedTransfer {
+  key: string;
+  transferId: string;
+  entryId: string;
+  from: string;
+  to: string;
+  amount: bigint;
+  currency: string;
+  /** Tries it took (1 when the first answer was 201). */
+  attempts: number;
+}
+
+export interface TrafficRecord {
+  addsStarted: number;
+  transfersStarted: number;
+  addsAcked: Set<string>;
+  addsFailed: Set<string>;
+  transfersAcked: AckedTransfer[];
+  /** A 4xx for a valid transfer: the system refused something it should have taken. */
+  transfersRefused: { key: string; status: number; body: string }[];
+  /** Failed answers seen before a retry succeeded, by status ("network" for no answer). */
+  transferFailures: Map<string, number>;
+}
+
+export interface Probe {
+  /** The sum of the probe Add: unique, so the totalizer's rows show when it was counted. */
+  sum: bigint;
+  /** The ledger entry of the probe transfer, as the read model's statement lines name it. */
+  entryId: string;
+}
+
+export interface Traffic {
+  record: TrafficRecord;
+  /**
+   * One Add with a unique sum and one transfer, each retried until acknowledged (recorded like
+   * the rest): once both show on the read side, data flows end to end again.
+   */
+  probe(): Promise<Probe>;
+  /** Stops new requests and waits until every transfer is acknowledged (or `timeoutMs`). */
+  stop(timeoutMs?: number): Promise<void>;
+}
+
+const hex = (bytes: number) => randomBytes(bytes).toString("hex");
+const pick = <T>(items: T[]): T => items[Math.floor(Math.random() * items.length)] as T;
+
+export function startTraffic(apps: TrafficApps, options: TrafficOptions): Traffic {
+  const maxInFlight = options.maxInFlight ?? 200;
+  const record: TrafficRecord = {
+    addsStarted: 0,
+    transfersStarted: 0,
+    addsAcked: new Set(),
+    addsFailed: new Set(),
+    transfersAcked: [],
+    transfersRefused: [],
+    transferFailures: new Map(),
+  };
+  const inFlight = { adds: new Set<Promise<unknown>>(), transfers: new Set<Promise<unknown>>() };
+  let stopping = false;
+  let giveUpAt = Number.POSITIVE_INFINITY;
+
+  function track(set: Set<Promise<unknown>>, work: Promise<unknown>): void {
+    set.add(work);
+    void work.finally(() => set.delete(work));
+  }
+
+  async function add(a = 1n): Promise<boolean> {
+    record.addsStarted++;
+    const traceId = hex(16);
+    try {
+      const response = await fetch(apps.adder.url("/v1/add"), {
+        method: "POST",
+        headers: { "content-type": "application/json", traceparent: `00-${traceId}-${hex(8)}-01` },
+        body: JSON.stringify({ a: a.toString(), b: 0 }),
+        signal: AbortSignal.timeout(15_000),
+      });
+      await response.arrayBuffer();
+      (response.status === 200 ? record.addsAcked : record.addsFailed).add(traceId);
+      return response.status === 200;
+    } catch {
+      record.addsFailed.add(traceId);
+      return false;
+    }
+  }
+
+  async function transfer(): Promise<AckedTransfer | undefined> {
+    record.transfersStarted++;
+    const currency = pick(Object.keys(options.accounts));
+    const pool = options.accounts[currency] ?? [];
+    const from = pick(pool);
+    let to = pick(pool);
+    while (to === from) to = pick(pool);
+    const amount = BigInt(1 + Math.floor(Math.random() * 100));
+    const body: TransferBody = {
+      from_account_id: from,
+      to_account_id: to,
+      amount_minor: Number(amount),
+      currency,
+      idempotency_key: randomUUID(),
+    };
+    for (let attempt = 1; ; attempt++) {
+      let failure: string;
+      try {
+        const response = await postTransfer(
+          apps.orchestrator,
+          body,
+          {},
+          AbortSignal.timeout(15_000),
+        );
+        const text = await response.text();
+        if (response.status === 201) {
+          const answer = JSON.parse(text) as { transfer_id: string; entry_id: string };
+          const acked: AckedTransfer = {
+            key: body.idempotency_key,
+            transferId: answer.transfer_id,
+            entryId: answer.entry_id,
+            from,
+            to,
+            amount,
+            currency,
+            attempts: attempt,
+          };
+          record.transfersAcked.push(acked);
+          return acked;
+        }
+        if (response.status < 500) {
+          record.transfersRefused.push({
+            key: body.idempotency_key,
+            status: response.status,
+            body: text,
+          });
+          return undefined;
+        }
+        failure = String(response.status);
+      } catch {
+        failure = "network";
+      }
+      record.transferFailures.set(failure, (record.transferFailures.get(failure) ?? 0) + 1);
+      if (Date.now() > giveUpAt) return undefined;
+      await Bun.sleep(Math.min(250 * attempt, 2_000));
+    }
+  }
+
+  const tick = (rate: number, set: Set<Promise<unknown>>, work: () => Promise<unknown>) =>
+    rate > 0
+      ? setInterval(() => {
+          if (!stopping && set.size < maxInFlight) track(set, work());
+        }, 1000 / rate)
+      : undefined;
+  const timers = [
+    tick(options.addsPerSecond, inFlight.adds, () => add()),
+    tick(options.transfersPerSecond, inFlight.transfers, transfer),
+  ];
+
+  return {
+    record,
+    async probe() {
+      const sum = 1_000_000_000n + BigInt(Math.floor(Math.random() * 1e9));
+      const adding = (async () => {
+        while (!(await add(sum))) await Bun.sleep(250);
+      })();
+      let acked: AckedTransfer | undefined;
+      while (!acked) acked = await transfer();
+      await adding;
+      return { sum, entryId: acked.entryId };
+    },
+    async stop(timeoutMs = 120_000) {
+      stopping = true;
+      for (const timer of timers) clearInterval(timer);
+      giveUpAt = Date.now() + timeoutMs;
+      await Promise.all([...inFlight.adds, ...inFlight.transfers]);
+    },
+  };
+}
