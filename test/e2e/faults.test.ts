@@ -142,6 +142,7 @@ function merged(): TrafficRecord {
     transfersAcked: [],
     transfersRefused: [],
     transferFailures: new Map(),
+    addFailures: new Map(),
   };
   for (const r of records) {
     all.addsStarted += r.addsStarted;
@@ -152,6 +153,7 @@ function merged(): TrafficRecord {
     all.transfersRefused.push(...r.transfersRefused);
     for (const [k, v] of r.transferFailures)
       all.transferFailures.set(k, (all.transferFailures.get(k) ?? 0) + v);
+    for (const [k, v] of r.addFailures) all.addFailures.set(k, (all.addFailures.get(k) ?? 0) + v);
   }
   return all;
 }
@@ -162,6 +164,12 @@ async function expectInvariants(label: string): Promise<void> {
   // Transfers: each one acknowledged in the end (clients retried), none refused.
   expect({ label, refused: traffic.transfersRefused }).toEqual({ label, refused: [] });
   expect(traffic.transfersAcked.length).toBe(traffic.transfersStarted);
+  // A dependency that is away is 503 (retry), never 500 (a bug).
+  expect({ label, transfers500: traffic.transferFailures.get("500") ?? 0 }).toEqual({
+    label,
+    transfers500: 0,
+  });
+  expect({ label, adds500: traffic.addFailures.get("500") ?? 0 }).toEqual({ label, adds500: 0 });
 
   await ledgerSystemSettled(dbs, admin, 120_000);
   const sums =
@@ -215,7 +223,7 @@ async function expectInvariants(label: string): Promise<void> {
   report.push(
     `${label}: invariants hold over ${traffic.transfersAcked.length} transfers ` +
       `(${[...traffic.transferFailures].map(([k, v]) => `${v}×${k}`).join(", ") || "no"} failed attempts, retried) ` +
-      `and ${traffic.addsAcked.size} acknowledged Adds (${traffic.addsFailed.size} failed; ${phantom} of them delivered anyway)`,
+      `and ${traffic.addsAcked.size} acknowledged Adds (${[...traffic.addFailures].map(([k, v]) => `${v}×${k}`).join(", ") || "none"} failed; ${phantom} of those delivered anyway)`,
   );
 }
 

@@ -70,15 +70,25 @@ export const postTransfer = (
     signal,
   });
 
-/** The read model's balance, or undefined while it does not know the account. */
+/**
+ * The read model's balance, or undefined while it does not know the account. A 503 is retried
+ * a few times, as its contract asks: after a PostgreSQL restart a pooled connection can fail
+ * its next query once.
+ */
 export async function readBalance(
   readmodel: RunningApp,
   account: string,
 ): Promise<bigint | undefined> {
-  const response = await fetch(readmodel.url(`/v1/accounts/${account}/balance`));
-  if (response.status === 404) return undefined;
-  if (!response.ok) throw new Error(`read model balance: ${response.status}`);
-  return BigInt(((await response.json()) as { balance_minor: string }).balance_minor);
+  for (let attempt = 1; ; attempt++) {
+    const response = await fetch(readmodel.url(`/v1/accounts/${account}/balance`));
+    if (response.status === 404) return undefined;
+    if (response.status === 503 && attempt < 5) {
+      await Bun.sleep(200);
+      continue;
+    }
+    if (!response.ok) throw new Error(`read model balance: ${response.status}`);
+    return BigInt(((await response.json()) as { balance_minor: string }).balance_minor);
+  }
 }
 
 export async function ledgerBalances(

@@ -43,6 +43,8 @@ export interface TrafficRecord {
   transfersRefused: { key: string; status: number; body: string }[];
   /** Failed answers seen before a retry succeeded, by status ("network" for no answer). */
   transferFailures: Map<string, number>;
+  /** Failed Adds by status ("network" for no answer). */
+  addFailures: Map<string, number>;
 }
 
 export interface Probe {
@@ -76,7 +78,9 @@ export function startTraffic(apps: TrafficApps, options: TrafficOptions): Traffi
     transfersAcked: [],
     transfersRefused: [],
     transferFailures: new Map(),
+    addFailures: new Map(),
   };
+  const count = (map: Map<string, number>, key: string) => map.set(key, (map.get(key) ?? 0) + 1);
   const inFlight = { adds: new Set<Promise<unknown>>(), transfers: new Set<Promise<unknown>>() };
   let stopping = false;
   let giveUpAt = Number.POSITIVE_INFINITY;
@@ -97,10 +101,16 @@ export function startTraffic(apps: TrafficApps, options: TrafficOptions): Traffi
         signal: AbortSignal.timeout(15_000),
       });
       await response.arrayBuffer();
-      (response.status === 200 ? record.addsAcked : record.addsFailed).add(traceId);
-      return response.status === 200;
+      if (response.status === 200) {
+        record.addsAcked.add(traceId);
+        return true;
+      }
+      record.addsFailed.add(traceId);
+      count(record.addFailures, String(response.status));
+      return false;
     } catch {
       record.addsFailed.add(traceId);
+      count(record.addFailures, "network");
       return false;
     }
   }
@@ -157,7 +167,7 @@ export function startTraffic(apps: TrafficApps, options: TrafficOptions): Traffi
       } catch {
         failure = "network";
       }
-      record.transferFailures.set(failure, (record.transferFailures.get(failure) ?? 0) + 1);
+      count(record.transferFailures, failure);
       if (Date.now() > giveUpAt) return undefined;
       await Bun.sleep(Math.min(250 * attempt, 2_000));
     }

@@ -22,3 +22,42 @@ export function sqlStateOf(error: unknown): string | undefined {
 export function isPermanentDbError(error: unknown): boolean {
   return sqlStateOf(error)?.startsWith("22") ?? false;
 }
+/** postgres.js's and the socket's codes for a connection that failed or went away. */
+const CONNECTION_CODES = new Set([
+  "CONNECTION_CLOSED",
+  "CONNECTION_ENDED",
+  "CONNECTION_DESTROYED",
+  "CONNECT_TIMEOUT",
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "EPIPE",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+]);
+
+function codesOf(error: unknown): string[] {
+  const codes: string[] = [];
+  const seen = new Set<unknown>();
+  for (let current = error; typeof current === "object" && current !== null; ) {
+    if (seen.has(current)) break;
+    seen.add(current);
+    const { code, cause } = current as { code?: unknown; cause?: unknown };
+    if (typeof code === "string") codes.push(code);
+    current = cause;
+  }
+  return codes;
+}
+
+/**
+ * The database is away, not wrong: no connection, a server shutting down or starting up
+ * (SQLSTATE class 08 and 57P01–57P03), out of connections (53300). A request that meets it is
+ * UNAVAILABLE (503), which tells the client to retry, never INTERNAL.
+ */
+export function isDbUnavailable(error: unknown): boolean {
+  return codesOf(error).some(
+    (code) =>
+      CONNECTION_CODES.has(code) ||
+      code.startsWith("08") ||
+      ["57P01", "57P02", "57P03", "53300"].includes(code),
+  );
+}

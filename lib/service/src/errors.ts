@@ -4,7 +4,7 @@
 // REST contract). Anything else is a bug: callers get INTERNAL without the details, the log
 // and the span keep them.
 import { status as GrpcStatus, type handleUnaryCall, type ServerUnaryCall } from "@grpc/grpc-js";
-import { isPermanentDbError, sqlStateOf } from "@obs/db";
+import { isDbUnavailable, isPermanentDbError, sqlStateOf } from "@obs/db";
 import type { Logger } from "@obs/otel";
 import { findBadText } from "@obs/proto";
 import { trace } from "@opentelemetry/api";
@@ -83,31 +83,43 @@ function databaseMessage(error: unknown): string {
 /**
  * A status from anything a handler can see: an AppError, or the error of a gRPC client call
  * to another service (grpc-js sets a numeric `code` and `details`), so a downstream NOT_FOUND
- * stays NOT_FOUND. A PostgreSQL data exception (SQLSTATE class 22) in a request is the request's
+ * stays NOT_FOUND. A database that is away (no connection, shutting down) is UNAVAILABLE: the
+ * client should retry. A PostgreSQL data exception (SQLSTATE class 22) in a request is the request's
  * value that the database refused: INVALID_ARGUMENT, never a 5xx that tells the client to retry
  * the same thing (validation should have caught it first; the log says so). Undefined for
  * everything else, which is a bug.
  */
 export function statusOf(
   error: unknown,
-): { code: GrpcStatus; message: string; fromDatabase?: true } | undefined {
+): { code: GrpcStatus; message: string; fromDatabase?: "unavailable" | "refused" } | undefined {
   if (error instanceof AppError) return { code: error.code, message: error.message };
   if (error && typeof error === "object") {
     const { code, details } = error as { code?: unknown; details?: unknown };
     if (typeof code === "number" && code > 0 && code <= 16 && typeof details === "string")
       return { code, message: details };
   }
+  if (isDbUnavailable(error))
+    return {
+      code: GrpcStatus.UNAVAILABLE,
+      message: "the database is unavailable; retry later",
+      fromDatabase: "unavailable",
+    };
   if (isPermanentDbError(error)) {
     return {
       code: GrpcStatus.INVALID_ARGUMENT,
       message: `the database refused a value of the request: ${databaseMessage(error)} (SQLSTATE ${sqlStateOf(error)})`,
-      fromDatabase: true,
+      fromDatabase: "refused",
     };
   }
   return undefined;
 }
 
-const UNVALIDATED = "a request value reached the database unvalidated and was refused";
+const UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
+
+const DATABASE_LOG = {
+  unavailable: "the database is unavailable: answered UNAVAILABLE",
+  refused: "a request value reached the database unvalidated and was refused",
+} as const;
 
 export interface ErrorBody {
   error: string;
@@ -125,7 +137,8 @@ export function errorResponse(c: Context, code: GrpcStatus, message: string): Re
  */
 export function errorToResponse(c: Context, error: unknown, logger?: Logger): Response {
   const status = statusOf(error);
-  if (status?.fromDatabase) logger?.warn({ err: error, path: c.req.path }, UNVALIDATED);
+  if (status?.fromDatabase)
+    logger?.warn({ err: error, path: c.req.path }, DATABASE_LOG[status.fromDatabase]);
   if (status) return errorResponse(c, status.code, status.message);
   logger?.error({ err: error, method: c.req.method, path: c.req.path }, "unexpected error");
   return errorResponse(c, GrpcStatus.INTERNAL, "internal error");
@@ -137,9 +150,17 @@ export function errorToResponse(c: Context, error: unknown, logger?: Logger): Re
  * INVALID_ARGUMENT, i.e. 400 — never a 500.
  */
 export async function readJsonBody(c: Context): Promise<Record<string, unknown>> {
+  let text: string;
+  try {
+    // Fatal: the lenient decoder turns invalid bytes into U+FFFD, so two different keys
+    // could arrive as one.
+    text = UTF8.decode(await c.req.arrayBuffer());
+  } catch {
+    throw AppError.invalidArgument("body is not valid UTF-8");
+  }
   let body: unknown;
   try {
-    body = JSON.parse(await c.req.text());
+    body = JSON.parse(text);
   } catch {
     throw AppError.invalidArgument("body is not valid JSON");
   }
@@ -164,7 +185,8 @@ export function unaryHandler<Req, Res>(
       (reply) => callback(null, reply),
       (error: unknown) => {
         const status = statusOf(error);
-        if (status?.fromDatabase) logger?.warn({ err: error, path: call.getPath() }, UNVALIDATED);
+        if (status?.fromDatabase)
+          logger?.warn({ err: error, path: call.getPath() }, DATABASE_LOG[status.fromDatabase]);
         if (status) {
           callback({ code: status.code, details: status.message });
           return;

@@ -5,7 +5,7 @@ import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
 import { instrumentServer, type Telemetry } from "@obs/otel";
 import { HealthImplementation, protoPath as healthProtoPath } from "grpc-health-check";
-import { withTextRule } from "./grpc-text.ts";
+import { withTextRule, withUtf8Check } from "./grpc-text.ts";
 import { reflectionService } from "./reflection.ts";
 
 export interface GrpcServiceBinding {
@@ -62,7 +62,10 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<GrpcS
         })
       : plain;
   for (const service of options.services)
-    server.addService(service.definition, withTextRule(service.definition, service.implementation));
+    server.addService(
+      withUtf8Check(service.definition),
+      withTextRule(service.definition, service.implementation),
+    );
 
   // "" is the whole server's status, as health probes (grpc_health_probe, k8s) ask it.
   const health = new HealthImplementation({

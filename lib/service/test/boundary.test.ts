@@ -103,6 +103,20 @@ describe("REST", () => {
       expect(answer.message).toContain(message);
     }
     expect(seen.length).toBe(before);
+    // Bytes that are not UTF-8 would be decoded to U+FFFD and make two keys one.
+    const raw = await fetch(url("/v1/echo"), {
+      method: "POST",
+      body: Buffer.concat([
+        Buffer.from('{"key":"k'),
+        Buffer.from([0xed, 0xa0, 0x80]),
+        Buffer.from('"}'),
+      ]),
+    });
+    expect(raw.status).toBe(400);
+    expect(await raw.json()).toEqual({
+      error: "INVALID_ARGUMENT",
+      message: "body is not valid UTF-8",
+    });
     // Well-formed surrogate pairs are text like any other.
     const ok = await post(String.raw`{"key":"\ud83d\udc4d caf\u00e9"}`);
     expect(await ok.json()).toEqual({ key: "👍 café" });
@@ -178,13 +192,21 @@ describe("gRPC", () => {
     const nul = await getBalance("acc\u0000");
     expect(nul.error?.code).toBe(grpc.status.INVALID_ARGUMENT);
     expect(nul.error?.details).toBe("account_id contains the control character U+0000 at index 3");
-    // protobuf encodes a lone surrogate as U+FFFD on the wire: the server sees valid text,
-    // and the client library is where the damage happens. Control characters do travel.
     const tab = await getBalance("a\tb");
     expect(tab.error?.code).toBe(grpc.status.INVALID_ARGUMENT);
+    // protobufjs writes an unpaired surrogate as invalid UTF-8 (ED A0 80) and decodes that as
+    // U+FFFDs: "k\ud800" and "k\ud801" would arrive as one string. Refused on the raw bytes.
+    for (const key of ["k\ud800", "k\ud801"]) {
+      const lone = await getBalance(key);
+      expect(lone.error?.code).toBe(grpc.status.INVALID_ARGUMENT);
+      expect(lone.error?.details).toBe("a string field is not valid UTF-8");
+    }
     expect(seen.length).toBe(before);
     const ok = await getBalance("acc-1");
     expect(ok.error).toBeNull();
+    // A real U+FFFD is text like any other.
+    const replacement = await getBalance("acc-\ufffd");
+    expect(replacement.error).toBeNull();
   });
 
   test("a refused call still has its SERVER span with the status", async () => {

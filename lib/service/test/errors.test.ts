@@ -57,3 +57,24 @@ test("unaryHandler replies, sends AppErrors as statuses and hides unexpected err
   expect((await run(-1))[0]).toEqual({ code: GrpcStatus.INVALID_ARGUMENT, details: "negative" });
   expect((await run(0))[0]).toEqual({ code: GrpcStatus.INTERNAL, details: "internal error" });
 });
+
+test("a database that is away is UNAVAILABLE; a value it refuses is INVALID_ARGUMENT; never INTERNAL", () => {
+  const wrapped = (code: string, message = "boom") =>
+    Object.assign(new Error("Failed query: select …"), {
+      cause: Object.assign(new Error(message), { code }),
+    });
+  for (const code of ["ECONNREFUSED", "CONNECTION_CLOSED", "57P01", "57P03", "08006", "53300"])
+    expect({ code, status: statusOf(wrapped(code))?.code }).toEqual({
+      code,
+      status: GrpcStatus.UNAVAILABLE,
+    });
+  const refused = statusOf(wrapped("22021", 'invalid byte sequence for encoding "UTF8": 0x00'));
+  expect(refused).toEqual({
+    code: GrpcStatus.INVALID_ARGUMENT,
+    message:
+      'the database refused a value of the request: invalid byte sequence for encoding "UTF8": 0x00 (SQLSTATE 22021)',
+    fromDatabase: "refused",
+  });
+  // A constraint violation is a bug to fix, not the client's fault nor an outage.
+  expect(statusOf(wrapped("23505"))).toBeUndefined();
+});
