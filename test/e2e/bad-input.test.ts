@@ -7,9 +7,8 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import * as grpc from "@grpc/grpc-js";
 import { loadProto } from "@obs/proto";
 import fc from "fast-check";
-import { isListening } from "../../infra/local/ports.ts";
 import { APP_NAMES, APPS, type AppName } from "../../lib/service/src/apps.ts";
-import { type RunningApp, runApps, stopApp } from "../support/apps.ts";
+import { assertAppPortsFree, type RunningApp, runApps, stopApp } from "../support/apps.ts";
 import { ensureInfra, eventually } from "../support/infra.ts";
 import { type Databases, openAccount, systemDatabases } from "../support/system.ts";
 
@@ -19,12 +18,7 @@ let usd: [string, string];
 
 beforeAll(async () => {
   await ensureInfra();
-  for (const name of APP_NAMES) {
-    for (const port of [APPS[name].httpPort, APPS[name].grpcPort]) {
-      if (await isListening(port))
-        throw new Error(`port ${port} is busy: stop \`bun run dev\` before the system tests`);
-    }
-  }
+  await assertAppPortsFree(APP_NAMES);
   apps = await runApps(APP_NAMES);
   dbs = systemDatabases();
   usd = [await openAccount(apps.accounts, "USD"), await openAccount(apps.accounts, "USD")];

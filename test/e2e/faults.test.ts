@@ -14,10 +14,9 @@ import { type Admin, createKafka, type Kafka } from "@obs/kafka";
 import { TOPICS } from "@obs/proto";
 import postgres from "postgres";
 import { down, mode, type ServiceName, up } from "../../infra/local/infra.ts";
-import { isListening } from "../../infra/local/ports.ts";
 import { databaseUrlFor } from "../../lib/db/src/index.ts";
-import { APP_NAMES, APPS, type AppName } from "../../lib/service/src/apps.ts";
-import { type RunningApp, runApp, runApps, stopApp } from "../support/apps.ts";
+import { APP_NAMES, type AppName } from "../../lib/service/src/apps.ts";
+import { assertAppPortsFree, type RunningApp, runApp, runApps, stopApp } from "../support/apps.ts";
 import { ensureInfra, eventually } from "../support/infra.ts";
 import {
   type Databases,
@@ -30,7 +29,13 @@ import {
   systemDatabases,
   totalizerSettled,
 } from "../support/system.ts";
-import { type Probe, startTraffic, type Traffic, type TrafficRecord } from "../support/traffic.ts";
+import {
+  mergeRecords,
+  type Probe,
+  startTraffic,
+  type Traffic,
+  type TrafficRecord,
+} from "../support/traffic.ts";
 
 const LOAD = { addsPerSecond: 25, transfersPerSecond: 25 };
 const CONSUMERS: Partial<Record<AppName, string>> = {
@@ -133,34 +138,9 @@ async function timeToRecover(traffic: Traffic, timeoutMs = 180_000): Promise<num
   return Date.now() - start;
 }
 
-function merged(): TrafficRecord {
-  const all: TrafficRecord = {
-    addsStarted: 0,
-    transfersStarted: 0,
-    addsAcked: new Set(),
-    addsFailed: new Set(),
-    transfersAcked: [],
-    transfersRefused: [],
-    transferFailures: new Map(),
-    addFailures: new Map(),
-  };
-  for (const r of records) {
-    all.addsStarted += r.addsStarted;
-    all.transfersStarted += r.transfersStarted;
-    for (const id of r.addsAcked) all.addsAcked.add(id);
-    for (const id of r.addsFailed) all.addsFailed.add(id);
-    all.transfersAcked.push(...r.transfersAcked);
-    all.transfersRefused.push(...r.transfersRefused);
-    for (const [k, v] of r.transferFailures)
-      all.transferFailures.set(k, (all.transferFailures.get(k) ?? 0) + v);
-    for (const [k, v] of r.addFailures) all.addFailures.set(k, (all.addFailures.get(k) ?? 0) + v);
-  }
-  return all;
-}
-
 /** The invariants over everything every client was told since the test began. */
 async function expectInvariants(label: string): Promise<void> {
-  const traffic = merged();
+  const traffic = mergeRecords(records);
   // Transfers: each one acknowledged in the end (clients retried), none refused.
   expect({ label, refused: traffic.transfersRefused }).toEqual({ label, refused: [] });
   expect(traffic.transfersAcked.length).toBe(traffic.transfersStarted);
@@ -231,12 +211,7 @@ beforeAll(async () => {
   if (mode() !== "native")
     throw new Error("the fault tests drive the native infrastructure (OBS_INFRA=native)");
   await ensureInfra();
-  for (const name of APP_NAMES) {
-    for (const port of [APPS[name].httpPort, APPS[name].grpcPort]) {
-      if (await isListening(port))
-        throw new Error(`port ${port} is busy: stop \`bun run dev\` before the system tests`);
-    }
-  }
+  await assertAppPortsFree(APP_NAMES);
   apps = await runApps(APP_NAMES);
   kafka = await createKafka({
     brokers: ["127.0.0.1:19092"],

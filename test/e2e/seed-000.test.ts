@@ -9,10 +9,10 @@ import postgres from "postgres";
 import { DASHBOARDS } from "../../infra/grafana/build.ts";
 import { expressions } from "../../infra/grafana/src/panels.ts";
 import { down, mode, up } from "../../infra/local/infra.ts";
-import { isListening } from "../../infra/local/ports.ts";
 import { databaseUrlFor } from "../../lib/db/src/index.ts";
-import { APPS, type AppName } from "../../lib/service/src/apps.ts";
+import type { AppName } from "../../lib/service/src/apps.ts";
 import {
+  assertAppPortsFree,
   describeSpans,
   type JaegerTrace,
   promQuery,
@@ -106,12 +106,7 @@ async function expectReadModelEqualsLedger(accounts: string[]): Promise<void> {
 
 beforeAll(async () => {
   await ensureInfra();
-  for (const name of NAMES) {
-    for (const port of [APPS[name].httpPort, APPS[name].grpcPort]) {
-      if (await isListening(port))
-        throw new Error(`port ${port} is busy: stop \`bun run dev\` before the system tests`);
-    }
-  }
+  await assertAppPortsFree(NAMES);
   const started = await Promise.all(NAMES.map((name) => runApp(name)));
   for (const app of started) apps[app.name] = app;
   kafka = await createKafka({

@@ -1,8 +1,20 @@
 // Reads what people read during system tests: Prometheus queries and Jaeger traces; runs
 // apps as real processes through scripts/app-process.ts, exactly as `bun run dev` does.
+import { isListening } from "../../infra/local/ports.ts";
+import { APPS, type AppName } from "../../lib/service/src/apps.ts";
 import { ENDPOINTS } from "./infra.ts";
 
 export { type RunningApp, runApp, runApps, stopApp } from "../../scripts/app-process.ts";
+
+/** System tests run the apps on their usual ports: fail loudly when something holds one. */
+export async function assertAppPortsFree(names: readonly AppName[]): Promise<void> {
+  for (const name of names) {
+    for (const port of [APPS[name].httpPort, APPS[name].grpcPort]) {
+      if (await isListening(port))
+        throw new Error(`port ${port} is busy: stop \`bun run dev\` before the system tests`);
+    }
+  }
+}
 
 export interface Sample {
   metric: Record<string, string>;

@@ -47,6 +47,38 @@ export interface TrafficRecord {
   addFailures: Map<string, number>;
 }
 
+export function emptyRecord(): TrafficRecord {
+  return {
+    addsStarted: 0,
+    transfersStarted: 0,
+    addsAcked: new Set(),
+    addsFailed: new Set(),
+    transfersAcked: [],
+    transfersRefused: [],
+    transferFailures: new Map(),
+    addFailures: new Map(),
+  };
+}
+
+/** Several runs' records as one, for invariants over everything the clients were told. */
+export function mergeRecords(records: TrafficRecord[]): TrafficRecord {
+  const all = emptyRecord();
+  const addAll = (into: Map<string, number>, from: Map<string, number>) => {
+    for (const [k, v] of from) into.set(k, (into.get(k) ?? 0) + v);
+  };
+  for (const r of records) {
+    all.addsStarted += r.addsStarted;
+    all.transfersStarted += r.transfersStarted;
+    for (const id of r.addsAcked) all.addsAcked.add(id);
+    for (const id of r.addsFailed) all.addsFailed.add(id);
+    all.transfersAcked.push(...r.transfersAcked);
+    all.transfersRefused.push(...r.transfersRefused);
+    addAll(all.transferFailures, r.transferFailures);
+    addAll(all.addFailures, r.addFailures);
+  }
+  return all;
+}
+
 export interface Probe {
   /** The sum of the probe Add: unique, so the totalizer's rows show when it was counted. */
   sum: bigint;
@@ -70,16 +102,7 @@ const pick = <T>(items: T[]): T => items[Math.floor(Math.random() * items.length
 
 export function startTraffic(apps: TrafficApps, options: TrafficOptions): Traffic {
   const maxInFlight = options.maxInFlight ?? 200;
-  const record: TrafficRecord = {
-    addsStarted: 0,
-    transfersStarted: 0,
-    addsAcked: new Set(),
-    addsFailed: new Set(),
-    transfersAcked: [],
-    transfersRefused: [],
-    transferFailures: new Map(),
-    addFailures: new Map(),
-  };
+  const record = emptyRecord();
   const count = (map: Map<string, number>, key: string) => map.set(key, (map.get(key) ?? 0) + 1);
   const inFlight = { adds: new Set<Promise<unknown>>(), transfers: new Set<Promise<unknown>>() };
   let stopping = false;

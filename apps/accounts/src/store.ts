@@ -2,6 +2,7 @@
 // in one transaction: the event exists exactly when the account does, and the relay publishes
 // it later even if Kafka is down right now.
 import { randomUUID } from "node:crypto";
+import { isDbUnavailable } from "@obs/db";
 import { enqueue } from "@obs/outbox";
 import { eventCodec, TOPICS } from "@obs/proto";
 import { AppError } from "@obs/service";
@@ -38,24 +39,9 @@ export interface Store {
   close(): Promise<void>;
 }
 
-// postgres.js's own codes for a lost or unreachable server, and Postgres' connection-class
-// SQLSTATEs (08xxx, shutdown, too many clients): all retryable, so UNAVAILABLE, not INTERNAL.
-const CONNECTION_CODES = new Set([
-  "ECONNREFUSED",
-  "ECONNRESET",
-  "ETIMEDOUT",
-  "CONNECT_TIMEOUT",
-  "CONNECTION_CLOSED",
-  "CONNECTION_ENDED",
-  "CONNECTION_DESTROYED",
-  "57P01",
-  "57P03",
-  "53300",
-]);
-
+/** A database that is away is UNAVAILABLE for the caller (retryable), not INTERNAL. */
 function unavailableWhenDown(error: unknown): never {
-  const code = (error as { code?: unknown } | null)?.code;
-  if (typeof code === "string" && (CONNECTION_CODES.has(code) || code.startsWith("08")))
+  if (isDbUnavailable(error))
     throw AppError.unavailable("the accounts database is unavailable", error);
   throw error;
 }

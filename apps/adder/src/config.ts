@@ -1,4 +1,5 @@
 import { TOPICS } from "@obs/proto";
+import { positiveInt } from "@obs/service";
 
 // The adder's own settings, next to the shared AppConfig (ports, brokers) from lib/service.
 export interface AdderSettings {
@@ -21,15 +22,6 @@ export interface AdderSettings {
   watchedGroups: string[];
   /** kafka_consumer_lag refresh interval. */
   lagIntervalMs: number;
-}
-
-function positiveInt(env: Record<string, string | undefined>, key: string, fallback: number) {
-  const raw = env[key];
-  if (raw === undefined || raw === "") return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value <= 0)
-    throw new Error(`${key}=${raw} is not a positive integer`);
-  return value;
 }
 
 export function loadAdderSettings(

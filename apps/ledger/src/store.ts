@@ -2,6 +2,7 @@
 // the EntryPosted outbox row, so the event exists exactly when the posting does. The posting
 // is the hot path, written in postgres.js directly; reads go through drizzle.
 import { randomUUID } from "node:crypto";
+import { sqlStateOf } from "@obs/db";
 import { enqueueSql } from "@obs/outbox";
 import { eventCodec } from "@obs/proto";
 import { AppError } from "@obs/service";
@@ -191,7 +192,7 @@ export function createStore(url: string, options: { maxConnections?: number } = 
       } catch (error) {
         // The lock order rules deadlocks out; should Postgres still pick this transaction as a
         // deadlock victim, it rolled back entirely, so running it again is safe.
-        if ((error as { code?: string }).code === "40P01") return post(entry, topic);
+        if (sqlStateOf(error) === "40P01") return post(entry, topic);
         throw error;
       }
     },

@@ -1,5 +1,7 @@
 // The orchestrator's own settings, next to the shared AppConfig (ports, database) from
 // lib/service.
+import { positiveInt } from "@obs/service";
+
 export interface OrchestratorSettings {
   /** accounts.v1.Accounts, host:port. */
   accountsAddr: string;
@@ -13,15 +15,6 @@ export interface OrchestratorSettings {
   readinessTimeoutMs: number;
   /** Postgres pool size; a transfer holds a connection only for each of its short statements. */
   dbPoolSize: number;
-}
-
-function positiveInt(env: Record<string, string | undefined>, key: string, fallback: number) {
-  const raw = env[key];
-  if (raw === undefined || raw === "") return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value <= 0)
-    throw new Error(`${key}=${raw} is not a positive integer`);
-  return value;
 }
 
 export function loadOrchestratorSettings(

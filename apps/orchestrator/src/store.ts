@@ -211,16 +211,3 @@ export function createStore(url: string, options: StoreOptions = {}): Store {
     close: () => client.end({ timeout: 5 }),
   };
 }
-
-// SQLSTATE classes worth a retry: connection (08), rollback/serialization (40), resources
-// (53), lock_not_available (55P03), operator intervention (57).
-const TRANSIENT_SQLSTATE = /^(08|40|53|57)|^55P03$/;
-
-/** The database was unreachable or busy (as opposed to a bug): the caller may retry. */
-export function isTransientDbError(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  if (typeof code !== "string") return false;
-  // postgres.js' own connection errors (CONNECT_TIMEOUT, CONNECTION_CLOSED…) and errno codes.
-  if (code.startsWith("CONNECT") || code.startsWith("E")) return true;
-  return code.length === 5 && TRANSIENT_SQLSTATE.test(code);
-}

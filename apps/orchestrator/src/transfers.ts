@@ -2,12 +2,13 @@
 // its record, otherwise check both accounts, record the transfer as pending (claimed by this
 // request) and post its entry to the ledger under that claim.
 import { randomUUID } from "node:crypto";
+import { isTransientDbError } from "@obs/db";
 import type { Logger, Telemetry } from "@obs/otel";
 import { AppError, GrpcStatus } from "@obs/service";
 import type { Histogram } from "@opentelemetry/api";
 import { codeName, outcomeOf, storedError } from "./errors.ts";
 import { accountError, checkCurrencies, entryFor, entryMatches, ledgerVerdict } from "./posting.ts";
-import { type ClaimedTransfer, isTransientDbError, type Store, type TransferRow } from "./store.ts";
+import type { ClaimedTransfer, Store, TransferRow } from "./store.ts";
 import {
   parseTransferRequest,
   requestHash,

@@ -1,6 +1,7 @@
 // Validation, the request fingerprint and the upstream verdicts, without servers.
 import { describe, expect, test } from "bun:test";
 import { Metadata, status } from "@grpc/grpc-js";
+import { isTransientDbError } from "@obs/db";
 import { AppError, GrpcStatus } from "@obs/service";
 import { storedError } from "../src/errors.ts";
 import {
@@ -10,7 +11,6 @@ import {
   entryMatches,
   ledgerVerdict,
 } from "../src/posting.ts";
-import { isTransientDbError } from "../src/store.ts";
 import {
   parseAmount,
   parseTransferRequest,
@@ -234,5 +234,14 @@ describe("errors and views", () => {
     expect(isTransientDbError({ code: "40001" })).toBe(true);
     expect(isTransientDbError({ code: "23514" })).toBe(false);
     expect(isTransientDbError(new TypeError("x"))).toBe(false);
+    // drizzle wraps the driver's error: a restart's 57P01 and a refused connection came out
+    // as INTERNAL 500s before the cause was looked at.
+    const wrapped = (code: string) =>
+      Object.assign(new Error("Failed query: select …"), {
+        cause: Object.assign(new Error("x"), { code }),
+      });
+    expect(isTransientDbError(wrapped("57P01"))).toBe(true);
+    expect(isTransientDbError(wrapped("ECONNREFUSED"))).toBe(true);
+    expect(isTransientDbError(wrapped("23514"))).toBe(false);
   });
 });

@@ -61,3 +61,14 @@ export function isDbUnavailable(error: unknown): boolean {
       ["57P01", "57P02", "57P03", "53300"].includes(code),
   );
 }
+
+/**
+ * Worth a retry by the caller: the database is away (isDbUnavailable), short of resources
+ * (class 53), interrupted by an operator or a timeout (class 57), or the statement lost a race
+ * (class 40: serialization failure, deadlock) or a lock wait (55P03).
+ */
+export function isTransientDbError(error: unknown): boolean {
+  if (isDbUnavailable(error)) return true;
+  const state = sqlStateOf(error);
+  return state !== undefined && (/^(40|53|57)/.test(state) || state === "55P03");
+}

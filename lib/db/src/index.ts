@@ -1,4 +1,9 @@
-export { isDbUnavailable, isPermanentDbError, sqlStateOf } from "./errors.ts";
+export {
+  isDbUnavailable,
+  isPermanentDbError,
+  isTransientDbError,
+  sqlStateOf,
+} from "./errors.ts";
 export { type MigrateOptions, migrateApp } from "./migrate.ts";
 export { withRetry } from "./retry.ts";
 export { databaseUrlFor, LOCAL_POSTGRES_PORT, localDatabaseUrl } from "./url.ts";

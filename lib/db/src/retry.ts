@@ -2,6 +2,7 @@
 // failure: it is retried until it lands or the consumer closes, and then stays uncommitted for
 // the next member of the group.
 
+import { setTimeout as delay } from "node:timers/promises";
 import { isPermanentDbError } from "./errors.ts";
 
 /**
@@ -24,14 +25,7 @@ export async function withRetry<T>(
   }
 }
 
+/** Resolves after `ms`, or at once when `signal` aborts. */
 function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-    signal.addEventListener("abort", done, { once: true });
-  });
+  return delay(ms, undefined, { signal }).catch(() => {});
 }

@@ -2,6 +2,7 @@
 // never lets a message be committed unless its handler (or its DLQ send) finished, and a
 // supervisor that re-creates the driver's client whenever it fails, for as long as the consumer
 // is not closed.
+import { setTimeout as delay } from "node:timers/promises";
 import { DeadLetterDisabledError, DeadLetterError } from "./dead-letter.ts";
 import type { Driver, DriverConsumer, PartitionBatch } from "./driver.ts";
 import { deferred } from "./internal.ts";
@@ -43,17 +44,9 @@ const DEFAULT_RECONNECT = { initialMs: 500, maxMs: 5_000 };
 /** A failed client is released before its successor starts, but never waited on for longer. */
 const RELEASE_TIMEOUT_MS = 5_000;
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-    signal.addEventListener("abort", done, { once: true });
-  });
-}
+/** Resolves after `ms`, or at once when `signal` aborts (the consumer is closing). */
+const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
+  delay(ms, undefined, { signal }).catch(() => {});
 
 async function releaseWithin(client: DriverConsumer, ms: number): Promise<void> {
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -218,7 +211,7 @@ export function startConsumer<T>(deps: ConsumerDeps, options: ConsumerOptions<T>
   }
 
   async function supervise(): Promise<void> {
-    let delay = reconnect.initialMs;
+    let backoff = reconnect.initialMs;
     while (!closing) {
       const current = deps.driver.consumer(driverOptions, process);
       client = current;
@@ -229,7 +222,7 @@ export function startConsumer<T>(deps: ConsumerDeps, options: ConsumerOptions<T>
           if (restarts > 0) logger.info("kafka consumer running again", { groupId, restarts });
           setState("running");
           ready.resolve();
-          delay = reconnect.initialMs;
+          backoff = reconnect.initialMs;
         },
         () => {},
       );
@@ -250,11 +243,11 @@ export function startConsumer<T>(deps: ConsumerDeps, options: ConsumerOptions<T>
         logger.warn("kafka consumer failed; reconnecting", {
           groupId,
           error: String(error),
-          retryInMs: delay,
+          retryInMs: backoff,
           restarts,
         });
-        await sleep(delay, controller.signal);
-        delay = Math.min(delay * 2, reconnect.maxMs);
+        await sleep(backoff, controller.signal);
+        backoff = Math.min(backoff * 2, reconnect.maxMs);
       }
     }
   }

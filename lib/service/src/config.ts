@@ -14,7 +14,8 @@ export interface AppConfig {
   maxRequestBytes: number;
 }
 
-function positiveInt(
+/** A positive integer setting from the environment; `fallback` when unset, an error when junk. */
+export function positiveInt(
   env: Record<string, string | undefined>,
   key: string,
   fallback: number,

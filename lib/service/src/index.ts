@@ -1,6 +1,6 @@
 export { type AppRuntime, bootApp, type ServeOptions, serveHttp } from "./app.ts";
 export { APP_NAMES, APPS, type AppName, type AppSpec } from "./apps.ts";
-export { type AppConfig, loadConfig } from "./config.ts";
+export { type AppConfig, loadConfig, positiveInt } from "./config.ts";
 export {
   AppError,
   type ErrorBody,
