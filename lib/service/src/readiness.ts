@@ -90,7 +90,7 @@ export interface ProducerWarmUp {
 export function warmUpProducer(
   producer: Pick<Producer, "connect">,
   topics: string[],
-  { logger, retryMs = 2_000 }: { logger: Logger; retryMs?: number },
+  { logger, retryMs = 1_000 }: { logger: Logger; retryMs?: number },
 ): ProducerWarmUp {
   let done = false;
   let stopped = false;

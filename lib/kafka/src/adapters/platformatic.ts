@@ -73,7 +73,13 @@ function producer(config: DriverConfig): DriverProducer {
       const metadata = await client.metadata({ topics, autocreateTopics: true, forceUpdate: true });
       const leaders = new Set<number>();
       for (const topic of topics) {
-        for (const partition of metadata.topics.get(topic)?.partitions ?? []) {
+        const partitions = metadata.topics.get(topic)?.partitions ?? [];
+        if (partitions.length === 0) throw new Error(`topic ${topic} has no partitions yet`);
+        for (const [index, partition] of partitions.entries()) {
+          // A topic created a moment ago may not have elected its leaders yet: a send now
+          // would wait a retry delay (1 s) for them, which is what this is here to avoid.
+          if (!metadata.brokers.has(partition.leader))
+            throw new Error(`topic ${topic} partition ${index} has no leader yet`);
           leaders.add(partition.leader);
         }
       }
