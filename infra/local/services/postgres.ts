@@ -1,16 +1,45 @@
 // PostgreSQL from Debian, in a cluster of our own: own data dir under .local, own port,
 // trust auth on loopback only. The server refuses to run as root, so as root it runs as the
-// `postgres` system user that Debian's package creates.
-import { chmodSync, chownSync, existsSync, mkdirSync } from "node:fs";
-import { join } from "node:path";
+// `postgres` system user that Debian's package creates — and when that user cannot enter the
+// checkout (under /root, or a `mktemp -d` folder), the cluster lives in its home instead.
+import { createHash } from "node:crypto";
+import { chmodSync, chownSync, existsSync, mkdirSync, statSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { ENDPOINTS, PORTS, STATE_DIR } from "../config.ts";
 import { InfraError } from "../errors.ts";
 import { ensurePostgresServer } from "../install.ts";
 import { logFile, rememberPid, stopPid } from "../process.ts";
 import type { Service } from "../service.ts";
 
-const dataDir = join(STATE_DIR, "postgres", "data");
-const socketDir = join(STATE_DIR, "postgres", "run");
+/**
+ * Whether the `postgres` user can reach `path`: every directory above it must let others
+ * through (o+x). A checkout under /root or a `mktemp -d` directory (mode 700) does not.
+ */
+function reachableByOthers(path: string): boolean {
+  for (let dir = dirname(path); ; dir = dirname(dir)) {
+    try {
+      if ((statSync(dir).mode & 0o001) === 0) return false;
+    } catch {
+      return false;
+    }
+    if (dirname(dir) === dir) return true;
+  }
+}
+
+/**
+ * The cluster's home: under .local like everything else, unless the server (run as `postgres`
+ * when we are root) could not reach it there; then in postgres's own home, one folder per
+ * checkout, so two checkouts never share a cluster.
+ */
+const home =
+  process.getuid?.() === 0 && !reachableByOthers(STATE_DIR)
+    ? join(
+        "/var/lib/postgresql/observable-services",
+        createHash("sha256").update(STATE_DIR).digest("hex").slice(0, 12),
+      )
+    : join(STATE_DIR, "postgres");
+const dataDir = join(home, "data");
+const socketDir = join(home, "run");
 
 function asServerUser(cmd: string[]): string[] {
   return process.getuid?.() === 0 ? ["runuser", "-u", "postgres", "--", ...cmd] : cmd;
@@ -55,12 +84,13 @@ export const postgres: Service = {
   async start() {
     mkdirSync(dataDir, { recursive: true });
     mkdirSync(socketDir, { recursive: true });
-    const log = logFile("postgres");
+    // The server writes its own log: next to the others, or in its home when it cannot reach them.
+    const log = home.startsWith(STATE_DIR) ? logFile("postgres") : join(home, "postgres.log");
     mkdirSync(join(log, ".."), { recursive: true });
     if (process.getuid?.() === 0) {
       // The server runs as `postgres`, which must be able to reach its data dir.
-      chmodSync(STATE_DIR, 0o755);
-      for (const dir of [join(STATE_DIR, "postgres"), dataDir, socketDir])
+      if (home.startsWith(STATE_DIR)) chmodSync(STATE_DIR, 0o755);
+      for (const dir of [home, dataDir, socketDir])
         chownSync(dir, uid("postgres"), gid("postgres"));
       if (!existsSync(log)) await Bun.write(log, "");
       chownSync(log, uid("postgres"), gid("postgres"));
