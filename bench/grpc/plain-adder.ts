@@ -4,7 +4,8 @@
 // lib/proto finds the .proto files there).
 import * as grpc from "@grpc/grpc-js";
 import { loadProto } from "@obs/proto";
-import { InvalidArgumentError, sumOf } from "../../apps/adder/src/add.ts";
+import { sumOf } from "../../apps/adder/src/add.ts";
+import { AppError } from "../../lib/service/src/errors.ts";
 
 type AddCall = grpc.ServerUnaryCall<{ a?: string; b?: string }, { sum: string }>;
 
@@ -14,7 +15,7 @@ const implementation = {
     try {
       sum = sumOf(call.request);
     } catch (error) {
-      if (!(error instanceof InvalidArgumentError)) throw error;
+      if (!(error instanceof AppError)) throw error;
       callback({ code: grpc.status.INVALID_ARGUMENT, details: error.message });
       return;
     }

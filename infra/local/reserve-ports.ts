@@ -6,9 +6,20 @@
 // ip_local_reserved_ports excludes them from that pool and nothing else; it needs root, and
 // where it cannot be written (not root, read-only /proc in a container) nothing changes.
 import { readFileSync, writeFileSync } from "node:fs";
+import { APPS } from "../../lib/service/src/apps.ts";
+import { PORTS } from "./config.ts";
 
 const SYSCTL = "/proc/sys/net/ipv4/ip_local_reserved_ports";
-export const RESERVED = ["50051-50056", "50151-50156", "50251-50256", "55432"];
+
+const grpcPorts = Object.values(APPS).map((app) => app.grpcPort);
+const [first, last] = [Math.min(...grpcPorts), Math.max(...grpcPorts)];
+/**
+ * The apps' gRPC ports (from the app registry), the same range 100 and 200 higher (where the
+ * gRPC benchmark and the load test run their apps), and PostgreSQL's.
+ */
+export const RESERVED = [0, 100, 200]
+  .map((shift) => `${first + shift}-${last + shift}`)
+  .concat(String(PORTS.postgres));
 
 /** Adds RESERVED to the kernel's reserved list; true when they are (now) reserved. */
 export function reserveListeningPorts(): boolean {

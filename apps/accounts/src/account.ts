@@ -1,12 +1,9 @@
 // The rules of opening an account, shared by the gRPC and REST ports, and the shapes an
 // account takes on the wire (gRPC message, REST JSON, AccountOpened event).
+
+import { isCurrency, isInt64, timestampOf } from "@obs/proto";
 import { AppError } from "@obs/service";
 
-/** ISO 4217 codes as this runtime's ICU knows them (seed 000: `Intl.supportedValuesOf`). */
-const CURRENCIES: ReadonlySet<string> = new Set(Intl.supportedValuesOf("currency"));
-
-const MIN_INT64 = -(2n ** 63n);
-const MAX_INT64 = 2n ** 63n - 1n;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface Account {
@@ -29,7 +26,7 @@ export interface OpenAccount {
 export function parseCurrency(value: unknown): string {
   if (typeof value !== "string" || value === "")
     throw AppError.invalidArgument("currency is required (an ISO 4217 code such as USD)");
-  if (!/^[A-Z]{3}$/.test(value) || !CURRENCIES.has(value))
+  if (!/^[A-Z]{3}$/.test(value) || !isCurrency(value))
     throw AppError.invalidArgument(`currency ${JSON.stringify(value)} is not an ISO 4217 code`);
   return value;
 }
@@ -44,8 +41,7 @@ export function parseMinBalance(value: unknown): bigint | null {
   if (typeof text !== "string" || !/^-?\d{1,19}$/.test(text))
     throw AppError.invalidArgument("min_balance_minor must be an integer number of minor units");
   const n = BigInt(text);
-  if (n < MIN_INT64 || n > MAX_INT64)
-    throw AppError.invalidArgument("min_balance_minor is out of int64 range");
+  if (!isInt64(n)) throw AppError.invalidArgument("min_balance_minor is out of int64 range");
   return n;
 }
 
@@ -67,13 +63,6 @@ export function isAccountId(value: unknown): value is string {
 export const accountNotFound = (id: unknown) =>
   AppError.notFound(`account ${JSON.stringify(String(id ?? ""))} not found`);
 
-/** google.protobuf.Timestamp in the loader's object shape (int64 seconds as a string). */
-export function timestamp(date: Date): { seconds: string; nanos: number } {
-  const ms = date.getTime();
-  const seconds = Math.floor(ms / 1000);
-  return { seconds: String(seconds), nanos: (ms - seconds * 1000) * 1e6 };
-}
-
 /** accounts.v1.Account as grpc-js and the event codec take it. */
 export function accountMessage(account: Account) {
   return {
@@ -82,7 +71,7 @@ export function accountMessage(account: Account) {
     ...(account.minBalanceMinor === null
       ? {}
       : { min_balance_minor: account.minBalanceMinor.toString() }),
-    opened_at: timestamp(account.openedAt),
+    opened_at: timestampOf(account.openedAt),
   };
 }
 

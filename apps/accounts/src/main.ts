@@ -1,6 +1,5 @@
-// accounts: wiring only; see app.ts.
-import { bootApp, onShutdown } from "@obs/service";
-import { startAccounts } from "./app.ts";
+// accounts: started from the environment; see app.ts.
+import { runMain } from "@obs/service";
+import { accountsApp } from "./app.ts";
 
-const accounts = await startAccounts(bootApp("accounts"));
-onShutdown("accounts", () => accounts.stop());
+await runMain(accountsApp);

@@ -20,7 +20,7 @@ export function startTestAccounts(
     grpcPort: 0,
     httpPort: 0,
     databaseUrl: TEST_DATABASE_URL,
-    relayPollIntervalMs: 200,
+    relay: { pollIntervalMs: 200 },
     ...options,
   });
 }

@@ -13,8 +13,6 @@ export interface AdderSettings {
   batchLingerMs: number;
   /** Partitions of adder.sums.v1 (and its DLQ), so a consumer group can spread. */
   topicPartitions: number;
-  /** Bound on each Kafka call made by /readyz and by the start-up topic creation. */
-  kafkaCheckTimeoutMs: number;
   /**
    * Consumer groups of adder.sums.v1 whose lag the adder exports. The producer side keeps
    * reporting while a consumer is down — when lag matters most — as Burrow or kafka-exporter do.
@@ -33,7 +31,6 @@ export function loadAdderSettings(
     batchMax: positiveInt(env, "ADDER_BATCH_MAX", 500),
     batchLingerMs: positiveInt(env, "ADDER_BATCH_LINGER_MS", 5),
     topicPartitions: positiveInt(env, "ADDER_TOPIC_PARTITIONS", 3),
-    kafkaCheckTimeoutMs: positiveInt(env, "ADDER_KAFKA_CHECK_TIMEOUT_MS", 3000),
     watchedGroups: (env.ADDER_WATCHED_GROUPS ?? "totalizer")
       .split(",")
       .map((g) => g.trim())

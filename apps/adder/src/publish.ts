@@ -2,18 +2,15 @@
 // span and the produced/error counters come from lib/kafka's telemetry hooks; this module only
 // owns the message body and what a failed or slow send means for the caller.
 import type { DeliveryReport, OutgoingMessage, ProduceMiddleware, Producer } from "@obs/kafka";
-import { eventCodec, TOPICS } from "@obs/proto";
+import type { Logger } from "@obs/otel";
+import { eventCodec, TOPICS, timestampOf } from "@obs/proto";
+import { AppError } from "@obs/service";
 import { context, type SpanContext, trace } from "@opentelemetry/api";
-import type { SumMessage, Timestamp } from "./types.ts";
+import type { SumMessage } from "./types.ts";
 
 export type { SumMessage };
 
 export const sumCodec = eventCodec<SumMessage>("adder.v1.SumMessage");
-
-/** The sum was computed but not acknowledged by Kafka: gRPC UNAVAILABLE, HTTP 503. */
-export class PublishError extends Error {
-  override name = "PublishError";
-}
 
 /** A send that outlived its deadline. `code` becomes the `error_type` label of the error counter. */
 export class ProduceTimeoutError extends Error {
@@ -21,10 +18,7 @@ export class ProduceTimeoutError extends Error {
   readonly code = "PRODUCE_TIMEOUT";
 }
 
-export function timestampOf(epochMs: number): Timestamp {
-  const seconds = Math.floor(epochMs / 1000);
-  return { seconds: String(seconds), nanos: Math.round((epochMs - seconds * 1000) * 1e6) };
-}
+export { timestampOf };
 
 export function buildSumMessage(
   sum: bigint,
@@ -73,12 +67,21 @@ export function produceDeadline(timeoutMs: number): ProduceMiddleware {
 export interface SumPublisher {
   /**
    * Publishes one SumMessage per sum, stamped with the active span, and resolves once the
-   * broker acknowledged all of them (acks=all). Rejects with PublishError otherwise.
+   * broker acknowledged all of them (acks=all). Rejects with UNAVAILABLE otherwise: the sum
+   * was computed but not acknowledged, so the caller may retry.
    */
   publish(sums: bigint[]): Promise<SumMessage[]>;
 }
 
-export function createPublisher(producer: Producer, topic: string = TOPICS.sums): SumPublisher {
+export function createPublisher(
+  producer: Producer,
+  topic: string = TOPICS.sums,
+  logger?: Pick<Logger, "warn">,
+): SumPublisher {
+  const unavailable = (message: string, cause?: unknown) => {
+    logger?.warn({ err: cause }, message);
+    return AppError.unavailable(message, cause);
+  };
   return {
     async publish(sums) {
       const spanContext = trace.getSpanContext(context.active());
@@ -87,12 +90,10 @@ export function createPublisher(producer: Producer, topic: string = TOPICS.sums)
       try {
         reports = await producer.send(messages.map((m) => toOutgoing(m, topic)));
       } catch (error) {
-        throw new PublishError(`publishing to ${topic} failed: ${(error as Error).message}`, {
-          cause: error,
-        });
+        throw unavailable(`publishing to ${topic} failed: ${(error as Error).message}`, error);
       }
       if (reports.length !== messages.length)
-        throw new PublishError(
+        throw unavailable(
           `publishing to ${topic}: ${reports.length} of ${messages.length} acknowledged`,
         );
       return messages;

@@ -2,14 +2,8 @@
 // body, the stream batcher and the send deadline.
 import { describe, expect, test } from "bun:test";
 import type { DeliveryReport } from "@obs/kafka";
-import {
-  addInt64,
-  INT64_MAX,
-  INT64_MIN,
-  InvalidArgumentError,
-  sumOf,
-  toInt64,
-} from "../src/add.ts";
+import { AppError, GrpcStatus } from "@obs/service";
+import { addInt64, INT64_MAX, INT64_MIN, sumOf, toInt64 } from "../src/add.ts";
 import {
   buildSumMessage,
   createBatcher,
@@ -24,10 +18,11 @@ function invalid(run: () => unknown): string {
   try {
     run();
   } catch (error) {
-    expect(error).toBeInstanceOf(InvalidArgumentError);
+    expect(error).toBeInstanceOf(AppError);
+    expect((error as AppError).code).toBe(GrpcStatus.INVALID_ARGUMENT);
     return (error as Error).message;
   }
-  throw new Error("expected an InvalidArgumentError");
+  throw new Error("expected an INVALID_ARGUMENT AppError");
 }
 
 describe("toInt64", () => {

@@ -3,6 +3,8 @@
 // apart from anything else on the topic.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { status } from "@grpc/grpc-js";
+import { startTelemetry, type Telemetry } from "@obs/otel";
+import { loadConfig } from "@obs/service";
 import { SpanKind } from "@opentelemetry/api";
 import { InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace";
 import { ENDPOINTS, ensureInfra } from "../../../test/support/infra.ts";
@@ -24,6 +26,7 @@ import {
 
 const spans = new InMemorySpanExporter();
 let adder: Adder;
+let telemetry: Telemetry;
 let client: AdderClient;
 let tap: SumsTap;
 // A topic of this run's own: the real adder.sums.v1 belongs to `bun run dev` and the system tests.
@@ -32,10 +35,16 @@ const TOPIC = `adder.sums.test-${crypto.randomUUID().slice(0, 8)}`;
 beforeAll(ensureInfra, 600_000);
 beforeAll(async () => {
   grpcurlBinary();
+  telemetry = startTelemetry({
+    serviceName: "adder",
+    spanProcessors: [new SimpleSpanProcessor({ exporter: spans })],
+  });
   adder = await startAdder({
-    config: { grpcPort: 0, httpPort: 0, kafkaBrokers: [ENDPOINTS.kafkaBrokers] },
+    config: loadConfig("adder", { KAFKA_BROKERS: ENDPOINTS.kafkaBrokers }),
+    telemetry,
+    grpcPort: 0,
+    httpPort: 0,
     settings: { batchMax: 64, topic: TOPIC },
-    telemetry: { spanProcessors: [new SimpleSpanProcessor({ exporter: spans })] },
   });
   client = adderClient(adder.grpcPort);
   tap = new SumsTap(ENDPOINTS.kafkaBrokers, TOPIC);
@@ -43,6 +52,7 @@ beforeAll(async () => {
 afterAll(async () => {
   client?.close();
   await adder?.stop();
+  await telemetry?.shutdown();
 }, 30_000);
 
 const produced = async () =>

@@ -3,25 +3,32 @@
 // kafka_producer_errors_total. Its own file, so its telemetry never overlaps another adder's.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { status } from "@grpc/grpc-js";
+import { startTelemetry, type Telemetry } from "@obs/otel";
+import { loadConfig } from "@obs/service";
 import { type Adder, startAdder } from "../src/app.ts";
 import type { AdderClient } from "../src/types.ts";
 import { adderClient, callAdd, callAddStream, grpcError, metricValue, scrape } from "./helpers.ts";
 
 const PUBLISH_TIMEOUT_MS = 1500;
 let adder: Adder;
+let telemetry: Telemetry;
 let client: AdderClient;
 
 beforeAll(async () => {
+  telemetry = startTelemetry({ serviceName: "adder", spanProcessors: [] });
   adder = await startAdder({
-    config: { grpcPort: 0, httpPort: 0, kafkaBrokers: ["127.0.0.1:1"] },
-    settings: { publishTimeoutMs: PUBLISH_TIMEOUT_MS, kafkaCheckTimeoutMs: 1000 },
-    telemetry: { spanProcessors: [] },
+    config: loadConfig("adder", { KAFKA_BROKERS: "127.0.0.1:1" }),
+    telemetry,
+    grpcPort: 0,
+    httpPort: 0,
+    settings: { publishTimeoutMs: PUBLISH_TIMEOUT_MS },
   });
   client = adderClient(adder.grpcPort);
 }, 30_000);
 afterAll(async () => {
   client?.close();
   await adder?.stop();
+  await telemetry?.shutdown();
 }, 30_000);
 
 const producerErrors = async () =>

@@ -1,11 +1,9 @@
 // The ledger's rules, as plain functions: validating a posting request and applying an
 // entry's lines to account balances. The store runs them inside its transaction.
 import { createHash } from "node:crypto";
+import { isCurrency, isInt64, timestampOf } from "@obs/proto";
 import { AppError } from "@obs/service";
 
-const INT64_MIN = -(2n ** 63n);
-const INT64_MAX = 2n ** 63n - 1n;
-const CURRENCIES = new Set(Intl.supportedValuesOf("currency"));
 /** Ids end up in Kafka keys, logs and URLs: bounded (control characters never reach here). */
 const MAX_ID_LENGTH = 128;
 
@@ -48,7 +46,7 @@ export function parseInt64(value: unknown, what: string): bigint {
   if (typeof value === "string" && /^-?\d{1,20}$/.test(value.trim())) parsed = BigInt(value.trim());
   else if (typeof value === "number" && Number.isSafeInteger(value)) parsed = BigInt(value);
   else throw invalid(`${what} must be an integer number of minor units`);
-  if (parsed < INT64_MIN || parsed > INT64_MAX) throw invalid(`${what} is out of int64 range`);
+  if (!isInt64(parsed)) throw invalid(`${what} is out of int64 range`);
   return parsed;
 }
 
@@ -73,7 +71,7 @@ export function parseEntry(request: unknown): NewEntry {
     const line = raw as Record<string, unknown>;
     const accountId = parseId(line.account_id, `${at}.account_id`);
     const currency = line.currency;
-    if (typeof currency !== "string" || !CURRENCIES.has(currency))
+    if (typeof currency !== "string" || !isCurrency(currency))
       throw invalid(`${at}.currency must be an ISO 4217 code, got ${JSON.stringify(currency)}`);
     const amountMinor = parseInt64(line.amount_minor, `${at}.amount_minor`);
     if (amountMinor === 0n) throw invalid(`${at}.amount_minor must not be zero`);
@@ -127,7 +125,7 @@ export function applyLines(
         `account ${line.accountId} holds ${account.currency}, not ${line.currency}`,
       );
     const balance = account.balanceMinor + line.amountMinor;
-    if (balance < INT64_MIN || balance > INT64_MAX)
+    if (!isInt64(balance))
       throw AppError.failedPrecondition(`account ${line.accountId}: balance would overflow int64`);
     if (line.amountMinor < 0n && line.minBalanceMinor !== null && balance < line.minBalanceMinor)
       throw AppError.failedPrecondition(
@@ -146,12 +144,6 @@ export function firstCurrencies(lines: readonly EntryLine[]): Map<string, string
   return currencies;
 }
 
-function timestamp(date: Date): { seconds: string; nanos: number } {
-  const ms = date.getTime();
-  const seconds = Math.floor(ms / 1000);
-  return { seconds: String(seconds), nanos: (ms - seconds * 1000) * 1e6 };
-}
-
 /** ledger.v1.Line as the loader and the event codec expect it (int64 as strings). */
 function lineMessage(line: EntryLine) {
   return {
@@ -168,7 +160,7 @@ export function entryMessage(entry: Entry) {
     entry_id: entry.entryId,
     lines: entry.lines.map(lineMessage),
     description: entry.description,
-    posted_at: timestamp(entry.postedAt),
+    posted_at: timestampOf(entry.postedAt),
   };
 }
 
@@ -188,6 +180,6 @@ export function entryPostedEvent(eventId: string, entry: Entry, balancesAfter: I
       currency: a.currency,
       balance_minor: String(a.balanceMinor),
     })),
-    occurred_at: timestamp(entry.postedAt),
+    occurred_at: timestampOf(entry.postedAt),
   };
 }

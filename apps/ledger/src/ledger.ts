@@ -1,7 +1,7 @@
 // The use cases both ports share: post an entry (counting what was created) and read one.
 import type { Logger } from "@obs/otel";
 import { AppError } from "@obs/service";
-import type { Counter } from "@opentelemetry/api";
+import type { Meter } from "@opentelemetry/api";
 import type { Entry, NewEntry } from "./entry.ts";
 import type { PostResult, Store } from "./store.ts";
 
@@ -14,10 +14,13 @@ export interface Ledger {
 export function createLedger(deps: {
   store: Store;
   topic: string;
-  entriesCreated: Counter;
+  meter: Meter;
   logger: Logger;
 }): Ledger {
-  const { store, topic, entriesCreated, logger } = deps;
+  const { store, topic, logger } = deps;
+  const entriesCreated = deps.meter.createCounter("ledger_entries_created", {
+    description: "Ledger entries committed (idempotent replays not counted).",
+  });
   return {
     async post(entry) {
       const result = await store.postEntry(entry, topic);

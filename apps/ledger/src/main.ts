@@ -1,6 +1,5 @@
-// ledger: wiring only; see app.ts.
-import { bootApp, onShutdown } from "@obs/service";
-import { startLedger } from "./app.ts";
+// ledger: started from the environment; see app.ts.
+import { runMain } from "@obs/service";
+import { ledgerApp } from "./app.ts";
 
-const ledger = await startLedger(bootApp("ledger"));
-onShutdown("ledger", () => ledger.stop());
+await runMain(ledgerApp);

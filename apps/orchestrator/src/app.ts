@@ -1,111 +1,51 @@
-// Assembles the orchestrator: Postgres store, accounts and ledger clients, gRPC and HTTP.
-// Everything is owned by the returned handle (not the process-wide shutdown list), so tests
-// can run instances in one process on ports of their own.
-import { databaseUrlFor } from "@obs/db";
-import type { Telemetry } from "@obs/otel";
-import { loadProto } from "@obs/proto";
-import { type AppConfig, type AppServers, answers, startAppServers } from "@obs/service";
+// The orchestrator: POST /v1/transfers and orchestrator.v1.Transfers — idempotency, the
+// accounts check and the posting to the ledger over gRPC. Assembled by lib/service's skeleton.
+import { defineApp, type RunningAppOf } from "@obs/service";
 import { loadOrchestratorSettings, type OrchestratorSettings } from "./config.ts";
-import { transferRoutes } from "./rest.ts";
-import { transfersHandlers } from "./service.ts";
-import { createStore, type Store } from "./store.ts";
-import { createTransfers, transferLatencyHistogram } from "./transfers.ts";
-import { createUpstreams, type Upstreams } from "./upstream.ts";
-
-export const SERVICE_NAME = "orchestrator.v1.Transfers";
+import { transfersHandlers } from "./grpc.ts";
+import { transferRoutes } from "./routes.ts";
+import { createStore } from "./store.ts";
+import { createTransfers } from "./transfers.ts";
+import { createUpstreams } from "./upstream.ts";
 
 export interface OrchestratorOptions {
-  config: AppConfig;
-  telemetry: Telemetry;
   /** Wins over the environment (ACCOUNTS_ADDR, LEDGER_ADDR, ORCHESTRATOR_*). */
   settings?: Partial<OrchestratorSettings>;
-  /** Override config's ports; 0 picks a free one. */
-  grpcPort?: number;
-  httpPort?: number;
-  databaseUrl?: string;
 }
 
-export interface Orchestrator {
-  grpcPort: number;
-  httpPort: number;
-  settings: OrchestratorSettings;
-  store: Store;
-  /** Stops taking traffic, lets in-flight transfers finish, then closes clients and the pool. */
-  stop(): Promise<void>;
-}
-
-export async function startOrchestrator(options: OrchestratorOptions): Promise<Orchestrator> {
-  const { config, telemetry } = options;
-  const { logger } = telemetry;
-  const settings = { ...loadOrchestratorSettings(), ...options.settings };
-  const store = createStore(
-    options.databaseUrl ?? config.databaseUrl ?? databaseUrlFor(config.name),
-    {
-      maxConnections: settings.dbPoolSize,
-      // Outlasts the holder's remote calls (accounts, PostEntry, GetEntry after a conflict),
-      // so nobody else posts while its post may still land.
-      leaseMs: settings.accountsTimeoutMs + 2 * settings.ledgerTimeoutMs + 2_000,
-    },
-  );
-  const upstreams: Upstreams = createUpstreams(settings, telemetry);
-  const transfers = createTransfers({
-    store,
-    upstreams,
-    latency: transferLatencyHistogram(telemetry.meter),
-    logger,
-  });
-
-  const proto = loadProto("orchestrator");
-  let servers: AppServers;
-  try {
-    servers = await startAppServers({
-      config,
-      telemetry,
-      grpcPort: options.grpcPort,
-      httpPort: options.httpPort,
-      packageDefinition: proto.definition,
-      service: {
-        name: SERVICE_NAME,
-        definition: proto.grpc.orchestrator.v1.Transfers.service,
-        implementation: transfersHandlers(transfers, logger),
-      },
+export const orchestratorApp = defineApp({
+  name: "orchestrator",
+  service: "orchestrator.v1.Transfers",
+  async build(
+    { database, databaseUrl, resources, ready, telemetry, logger },
+    options: OrchestratorOptions,
+  ) {
+    const settings = { ...loadOrchestratorSettings(), ...options.settings };
+    const store = database(
+      createStore(databaseUrl, {
+        maxConnections: settings.dbPoolSize,
+        // Outlasts the holder's remote calls (accounts, PostEntry, GetEntry after a conflict),
+        // so nobody else posts while its post may still land.
+        leaseMs: settings.accountsTimeoutMs + 2 * settings.ledgerTimeoutMs + 2_000,
+      }),
+      settings.readinessTimeoutMs,
+    );
+    const upstreams = resources.own("upstreams", createUpstreams(settings, telemetry), (u) =>
+      u.close(),
+    );
+    // A transfer needs both: without either, every request would end in 503.
+    ready("accounts", () => upstreams.accountsHealthy());
+    ready("ledger", () => upstreams.ledgerHealthy());
+    const transfers = createTransfers({ store, upstreams, meter: telemetry.meter, logger });
+    return {
+      handlers: transfersHandlers(transfers, logger),
       routes: transferRoutes(transfers),
-      readiness: {
-        postgres: answers("postgres ping", () => store.ping(), settings.readinessTimeoutMs),
-        // A transfer needs both: without either, every request would end in 503.
-        accounts: () => upstreams.accountsHealthy(),
-        ledger: () => upstreams.ledgerHealthy(),
-      },
-    });
-  } catch (error) {
-    upstreams.close();
-    await store.close();
-    throw error;
-  }
-  logger.info(
-    {
-      grpcPort: servers.grpcPort,
-      httpPort: servers.httpPort,
-      accounts: settings.accountsAddr,
-      ledger: settings.ledgerAddr,
-    },
-    "orchestrator started",
-  );
+      handle: { settings, store },
+      facts: { accounts: settings.accountsAddr, ledger: settings.ledgerAddr },
+    };
+  },
+});
 
-  let stopped: Promise<void> | undefined;
-  return {
-    grpcPort: servers.grpcPort,
-    httpPort: servers.httpPort,
-    settings,
-    store,
-    stop() {
-      stopped ??= (async () => {
-        await servers.stop();
-        upstreams.close();
-        await store.close();
-        logger.info("orchestrator stopped");
-      })();
-      return stopped;
-    },
-  };
-}
+export type Orchestrator = RunningAppOf<typeof orchestratorApp>;
+
+export const startOrchestrator = orchestratorApp.start;

@@ -1,6 +1,5 @@
-// orchestrator: wiring only; see app.ts.
-import { bootApp, onShutdown } from "@obs/service";
-import { startOrchestrator } from "./app.ts";
+// orchestrator: started from the environment; see app.ts.
+import { runMain } from "@obs/service";
+import { orchestratorApp } from "./app.ts";
 
-const orchestrator = await startOrchestrator(bootApp("orchestrator"));
-onShutdown("orchestrator", () => orchestrator.stop());
+await runMain(orchestratorApp);

@@ -4,10 +4,11 @@
 // a crashed attempt can be resumed. Every statement is its own transaction and a prepared
 // statement: a transfer costs three short round trips and holds no connection while it waits
 // for accounts or the ledger.
+
 import { randomUUID } from "node:crypto";
+import { closePool, createPool, pingPool } from "@obs/db";
 import { and, eq, isNull, lt, or, sql } from "drizzle-orm";
 import { drizzle, type PostgresJsDatabase } from "drizzle-orm/postgres-js";
-import postgres from "postgres";
 import * as schema from "./schema.ts";
 import { type TransferRow, transfers } from "./schema.ts";
 import type { TransferRequest } from "./transfer.ts";
@@ -64,19 +65,14 @@ export interface StoreOptions {
   leaseMs?: number;
 }
 
-export function createStore(url: string, options: StoreOptions = {}): Store {
-  const client = postgres(url, {
-    max: options.maxConnections ?? 10,
-    onnotice: () => {},
-    // A dead database must fail /readyz and requests quickly, not hang them.
-    connect_timeout: 5,
-  });
-  const db: PostgresJsDatabase<typeof schema> = drizzle(client, { schema });
-  const leaseMs = Math.max(1, Math.round(options.leaseMs ?? 30_000));
+/**
+ * The store's statements, prepared once on the pool: drizzle sends unnamed (re-parsed)
+ * statements unless a query is named. A claim lasts `leaseMs`.
+ */
+function prepareStatements(db: PostgresJsDatabase<typeof schema>, leaseMs: number) {
   const leaseEnd = sql`now() + ${sql.raw(`interval '${leaseMs} milliseconds'`)}`;
   const p = <T extends string>(name: T) => sql.placeholder(name);
 
-  // Prepared once: drizzle sends unnamed (re-parsed) statements unless a query is named.
   const findByKey = db
     .select()
     .from(transfers)
@@ -143,71 +139,94 @@ export function createStore(url: string, options: StoreOptions = {}): Store {
     .where(held)
     .prepare("orchestrator_release");
 
-  const values = (request: TransferRequest, hash: string, transferId: string) => ({
-    transferId,
-    key: request.idempotencyKey,
-    hash,
-    from: request.fromAccountId,
-    to: request.toAccountId,
-    amount: request.amountMinor,
-    currency: request.currency,
-  });
+  return { findByKey, findById, insertUnclaimed, insertWithClaim, claimRow, settleRow, releaseRow };
+}
 
-  function claimed(row: TransferRow, token: string): ClaimedTransfer {
-    const settle = async (
-      status: "completed" | "failed",
-      code: string | null,
-      message: string | null,
-    ) => {
-      const [updated] = await settleRow.execute({
-        id: row.transferId,
-        token,
-        status,
-        code,
-        message,
-      });
-      return updated;
-    };
-    return {
-      row,
-      complete: () => settle("completed", null, null),
-      fail: (code, message) => settle("failed", code, message),
-      async release() {
-        await releaseRow.execute({ id: row.transferId, token });
-      },
-    };
-  }
+export type Statements = ReturnType<typeof prepareStatements>;
 
+const values = (request: TransferRequest, hash: string, transferId: string) => ({
+  transferId,
+  key: request.idempotencyKey,
+  hash,
+  from: request.fromAccountId,
+  to: request.toAccountId,
+  amount: request.amountMinor,
+  currency: request.currency,
+});
+
+function claimedTransfer(q: Statements, row: TransferRow, token: string): ClaimedTransfer {
+  const settle = async (
+    status: "completed" | "failed",
+    code: string | null,
+    message: string | null,
+  ) => {
+    const [updated] = await q.settleRow.execute({
+      id: row.transferId,
+      token,
+      status,
+      code,
+      message,
+    });
+    return updated;
+  };
   return {
-    async find(idempotencyKey) {
-      const [row] = await findByKey.execute({ key: idempotencyKey });
-      return row;
+    row,
+    complete: () => settle("completed", null, null),
+    fail: (code, message) => settle("failed", code, message),
+    async release() {
+      await q.releaseRow.execute({ id: row.transferId, token });
     },
+  };
+}
 
-    async insertPending(request, hash, transferId) {
-      const [row] = await insertUnclaimed.execute(values(request, hash, transferId));
-      return row;
-    },
+export async function find(
+  q: Statements,
+  idempotencyKey: string,
+): Promise<TransferRow | undefined> {
+  const [row] = await q.findByKey.execute({ key: idempotencyKey });
+  return row;
+}
 
-    async insertClaimed(request, hash, transferId) {
-      const token = randomUUID();
-      const [row] = await insertWithClaim.execute({ ...values(request, hash, transferId), token });
-      return row && claimed(row, token);
-    },
+export async function insertPending(
+  q: Statements,
+  request: TransferRequest,
+  hash: string,
+  transferId: string,
+): Promise<TransferRow | undefined> {
+  const [row] = await q.insertUnclaimed.execute(values(request, hash, transferId));
+  return row;
+}
 
-    async claim(transferId) {
-      const token = randomUUID();
-      const [row] = await claimRow.execute({ id: transferId, token });
-      if (row) return { kind: "claimed", claimed: claimed(row, token) };
-      const [current] = await findById.execute({ id: transferId });
-      if (!current) throw new Error(`transfer ${transferId} vanished`);
-      return { kind: "busy", row: current };
-    },
+export async function insertClaimed(
+  q: Statements,
+  request: TransferRequest,
+  hash: string,
+  transferId: string,
+): Promise<ClaimedTransfer | undefined> {
+  const token = randomUUID();
+  const [row] = await q.insertWithClaim.execute({ ...values(request, hash, transferId), token });
+  return row && claimedTransfer(q, row, token);
+}
 
-    async ping() {
-      await db.execute(sql`select 1`);
-    },
+export async function claim(q: Statements, transferId: string): Promise<ClaimResult> {
+  const token = randomUUID();
+  const [row] = await q.claimRow.execute({ id: transferId, token });
+  if (row) return { kind: "claimed", claimed: claimedTransfer(q, row, token) };
+  const [current] = await q.findById.execute({ id: transferId });
+  if (!current) throw new Error(`transfer ${transferId} vanished`);
+  return { kind: "busy", row: current };
+}
 
-    close: () => client.end({ timeout: 5 }),
+export function createStore(url: string, options: StoreOptions = {}): Store {
+  const client = createPool(url, options.maxConnections ?? 10);
+  const leaseMs = Math.max(1, Math.round(options.leaseMs ?? 30_000));
+  const q = prepareStatements(drizzle(client, { schema }), leaseMs);
+  return {
+    find: (key) => find(q, key),
+    insertPending: (request, hash, id) => insertPending(q, request, hash, id),
+    insertClaimed: (request, hash, id) => insertClaimed(q, request, hash, id),
+    claim: (transferId) => claim(q, transferId),
+    ping: () => pingPool(client),
+    close: () => closePool(client),
   };
 }

@@ -2,14 +2,13 @@
 // the fingerprint that tells a retry from a reused idempotency key, and the one external shape
 // of a transfer. Plain functions, tested directly.
 import { createHash } from "node:crypto";
+import { isCurrency, isInt64 } from "@obs/proto";
 import { invalid } from "./errors.ts";
 
-export const INT64_MAX = 2n ** 63n - 1n;
 export const MAX_IDEMPOTENCY_KEY_LENGTH = 200;
 /** Account ids are opaque to us; the bound only keeps junk out of the database and logs. */
 export const MAX_ACCOUNT_ID_LENGTH = 200;
 
-const CURRENCIES = new Set(Intl.supportedValuesOf("currency"));
 const DECIMAL = /^\d+$/;
 
 export interface TransferRequest {
@@ -45,7 +44,7 @@ export function parseAmount(value: unknown): bigint {
     throw invalid("amount_minor must be an integer or a decimal string");
   }
   if (amount <= 0n) throw invalid("amount_minor must be positive");
-  if (amount > INT64_MAX) throw invalid("amount_minor is out of the int64 range");
+  if (!isInt64(amount)) throw invalid("amount_minor is out of the int64 range");
   return amount;
 }
 
@@ -59,7 +58,7 @@ function requiredString(value: unknown, field: string, maxLength: number): strin
 /** ISO 4217 alphabetic codes as the runtime knows them, upper case only (as accounts stores them). */
 export function parseCurrency(value: unknown): string {
   if (value === undefined || value === null || value === "") throw invalid("currency is required");
-  if (typeof value !== "string" || !/^[A-Z]{3}$/.test(value) || !CURRENCIES.has(value))
+  if (typeof value !== "string" || !/^[A-Z]{3}$/.test(value) || !isCurrency(value))
     throw invalid(`currency must be an ISO 4217 code like "USD", got ${JSON.stringify(value)}`);
   return value;
 }
@@ -141,11 +140,4 @@ export function transferJson(transfer: Transfer): TransferJson {
     entry_id: transfer.entryId,
     created_at: transfer.createdAt.toISOString(),
   };
-}
-
-/** google.protobuf.Timestamp, int64 seconds as a string like the loader's longs. */
-export function timestampOf(date: Date): { seconds: string; nanos: number } {
-  const ms = date.getTime();
-  const seconds = Math.floor(ms / 1000);
-  return { seconds: String(seconds), nanos: (ms - seconds * 1000) * 1e6 };
 }

@@ -3,7 +3,7 @@
 // the port dead-letters it (`<topic>.dlq`) and the consumer goes on with the next record,
 // rather than stalling the partition or writing a guess into the balances.
 import type { KafkaMessage } from "@obs/kafka";
-import { eventCodec, PoisonMessageError } from "@obs/proto";
+import { epochMsOf, eventCodec, PoisonMessageError } from "@obs/proto";
 // Generated types by path: @obs/proto exports only its index, and these are types only.
 import type { AccountOpened } from "@obs/proto/gen/accounts/v1/AccountOpened.ts";
 import type { Timestamp } from "@obs/proto/gen/google/protobuf/Timestamp.ts";
@@ -53,10 +53,8 @@ function checkVersion(type: string, version: number): void {
 }
 
 function toDate(timestamp: Timestamp | null): Date | undefined {
-  if (!timestamp) return undefined;
-  const seconds = Number(timestamp.seconds);
-  if (!Number.isFinite(seconds) || seconds <= 0) return undefined;
-  return new Date(seconds * 1000 + Math.floor((timestamp.nanos ?? 0) / 1e6));
+  const ms = epochMsOf(timestamp);
+  return ms === undefined ? undefined : new Date(ms);
 }
 
 /**

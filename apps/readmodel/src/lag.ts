@@ -2,7 +2,7 @@
 // `kafka_consumer_lag`. Both come from one admin poll: this wraps the metrics the lag monitor
 // writes into, so every value it computes is recorded under the second name too, and the two
 // series can never disagree or double the load on the broker.
-import type { KafkaMetrics } from "@obs/otel";
+import type { KafkaMetrics } from "@obs/kafka";
 import type { Meter } from "@opentelemetry/api";
 
 export const CONSUMER_LAG_METRIC = "consumer_lag";

@@ -1,6 +1,5 @@
-// readmodel: wiring only; see app.ts.
-import { bootApp, onShutdown } from "@obs/service";
-import { startReadModel } from "./app.ts";
+// readmodel: started from the environment; see app.ts.
+import { runMain } from "@obs/service";
+import { readModelApp } from "./app.ts";
 
-const readModel = await startReadModel(bootApp("readmodel"));
-onShutdown("readmodel", () => readModel.stop());
+await runMain(readModelApp);

@@ -1,6 +1,8 @@
 // The external shapes of a balance and a statement line: REST JSON and gRPC messages, built
 // from the same rows so the two transports cannot disagree. int64 is a decimal string in both
 // (JSON numbers lose precision above 2^53; the gRPC loader uses strings for longs).
+
+import { timestampOf } from "@obs/proto";
 import type { BalanceRow, StatementRow } from "./store.ts";
 
 export interface BalanceJson {
@@ -26,18 +28,6 @@ export interface StatementsJson {
   next_page_token: string;
 }
 
-/** google.protobuf.Timestamp as the loader hands it out: int64 seconds as a string. */
-export interface TimestampMessage {
-  seconds: string;
-  nanos: number;
-}
-
-export function timestamp(date: Date): TimestampMessage {
-  const ms = date.getTime();
-  const seconds = Math.floor(ms / 1000);
-  return { seconds: String(seconds), nanos: (ms - seconds * 1000) * 1e6 };
-}
-
 export function balanceJson(row: BalanceRow): BalanceJson {
   return {
     account_id: row.accountId,
@@ -60,9 +50,9 @@ export function statementLineJson(row: StatementRow): StatementLineJson {
 }
 
 export function balanceMessage(row: BalanceRow) {
-  return { ...balanceJson(row), updated_at: timestamp(row.updatedAt) };
+  return { ...balanceJson(row), updated_at: timestampOf(row.updatedAt) };
 }
 
 export function statementLineMessage(row: StatementRow) {
-  return { ...statementLineJson(row), posted_at: timestamp(row.postedAt) };
+  return { ...statementLineJson(row), posted_at: timestampOf(row.postedAt) };
 }

@@ -6,15 +6,16 @@
 // total cannot take (int64 overflow, TotalOverflowError) fails the batch for good: the port
 // then re-applies its halves, so only that message goes to the DLQ, with the reason.
 import { withRetry } from "@obs/db";
-import type { BatchHandler, Consumer, Kafka, KafkaMessage } from "@obs/kafka";
 import {
+  type BatchHandler,
+  type Consumer,
+  type KafkaMessage,
   type KafkaMetrics,
-  type Logger,
-  type MessagingSpan,
   readProducedAt,
-  startConsumerSpan,
-} from "@obs/otel";
-import { eventCodec, PoisonMessageError } from "@obs/proto";
+} from "@obs/kafka";
+import type { Logger } from "@obs/otel";
+import { epochMsOf, eventCodec, PoisonMessageError } from "@obs/proto";
+import type { AppKafka } from "@obs/service";
 import type { Store } from "./store.ts";
 
 export interface SumEvent {
@@ -43,18 +44,14 @@ const codec = eventCodec<SumMessageBody>("adder.v1.SumMessage");
 export function decodeSum(message: KafkaMessage): SumEvent {
   const body = codec.decode(message.value);
   if (!body.message_id) throw new PoisonMessageError("adder.v1.SumMessage: message_id is missing");
-  const seconds = Number(body.produced_at?.seconds ?? 0);
-  if (!body.produced_at || !Number.isFinite(seconds) || seconds <= 0)
+  const producedAtMs = epochMsOf(body.produced_at);
+  if (producedAtMs === undefined)
     throw new PoisonMessageError("adder.v1.SumMessage: produced_at is missing");
-  return {
-    messageId: body.message_id,
-    sum: BigInt(body.sum),
-    producedAtMs: seconds * 1000 + Math.floor((body.produced_at.nanos ?? 0) / 1e6),
-  };
+  return { messageId: body.message_id, sum: BigInt(body.sum), producedAtMs };
 }
 
 export interface SumConsumerOptions {
-  kafka: Kafka;
+  kafka: Pick<AppKafka, "consumer">;
   store: Store;
   topic: string;
   groupId: string;
@@ -62,6 +59,8 @@ export interface SumConsumerOptions {
   logger: Logger;
   /** First retry delay of a failed database write; doubles up to 5 s. */
   retryDelayMs?: number;
+  /** kafka_consumer_lag refresh; default 15 s, one Prometheus scrape. */
+  lagIntervalMs?: number;
 }
 
 export interface SumConsumer {
@@ -75,49 +74,35 @@ export function startSumConsumer(options: SumConsumerOptions): SumConsumer {
   const { store, topic, groupId, metrics, logger } = options;
   const seen = new Set<number>();
 
+  // lib/kafka's consumer middleware opens the batch's and each message's `process` spans and
+  // records the delivery latency from the produced_at header; this applies the batch.
   const eachBatch: BatchHandler<SumEvent> = async (batch, context) => {
     seen.add(context.partition);
     const now = Date.now();
-    const spans: MessagingSpan[] = batch.map(({ message, payload }) => {
-      // The port's batch hook measures latency from the produced_at header; a producer that
-      // did not go through our hooks may only have the body's timestamp, which is the same
-      // moment (the adder stamps both), so fall back to it.
+    // A producer that did not go through lib/kafka's hooks may only have stamped the body's
+    // produced_at, which is the same moment (the adder stamps both): measure from that.
+    for (const { message, payload } of batch)
       if (readProducedAt(message.headers) === undefined)
         metrics.deliveryLatency(topic, now - payload.producedAtMs);
-      // The hook's batch span only links to the producers; a per-message `process` span whose
-      // parent is the producer's keeps each Add call one connected trace in Jaeger.
-      return startConsumerSpan(message.topic, message.headers, {
-        partition: message.partition,
-        offset: message.offset,
-        group: groupId,
-        key: message.key,
-      });
-    });
     const records = batch.map(({ message, payload }) => ({
       messageId: payload.messageId,
       sum: payload.sum,
       partition: message.partition,
       offset: message.offset,
     }));
-    try {
-      const result = await withRetry(() => store.applyBatch(topic, records), {
-        signal: context.signal,
-        delayMs: options.retryDelayMs ?? 200,
-        onRetry: (error, attempt) =>
-          logger.warn(
-            { err: error, attempt, partition: context.partition, messages: records.length },
-            "applying sums failed; retrying",
-          ),
-      });
-      for (const span of spans) span.end();
-      logger.debug(
-        { partition: context.partition, ...result, lastOffset: String(records.at(-1)?.offset) },
-        "sums applied",
-      );
-    } catch (error) {
-      for (const span of spans) span.end(error);
-      throw error;
-    }
+    const result = await withRetry(() => store.applyBatch(topic, records), {
+      signal: context.signal,
+      delayMs: options.retryDelayMs ?? 200,
+      onRetry: (error, attempt) =>
+        logger.warn(
+          { err: error, attempt, partition: context.partition, messages: records.length },
+          "applying sums failed; retrying",
+        ),
+    });
+    logger.debug(
+      { partition: context.partition, ...result, lastOffset: String(records.at(-1)?.offset) },
+      "sums applied",
+    );
   };
 
   const consumer = options.kafka.consumer<SumEvent>({
@@ -128,6 +113,7 @@ export function startSumConsumer(options: SumConsumerOptions): SumConsumer {
     // The three partitions' batches of a fetch are applied side by side instead of one after
     // the other; their transactions only meet on the totals row, which each locks last.
     partitionConcurrency: 3,
+    lag: { intervalMs: options.lagIntervalMs, metrics },
   });
 
   return {

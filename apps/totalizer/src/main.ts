@@ -1,6 +1,5 @@
-// totalizer: wiring only; see app.ts.
-import { bootApp, onShutdown } from "@obs/service";
-import { startTotalizer } from "./app.ts";
+// totalizer: started from the environment; see app.ts.
+import { runMain } from "@obs/service";
+import { totalizerApp } from "./app.ts";
 
-const totalizer = await startTotalizer(bootApp("totalizer"));
-onShutdown("totalizer", () => totalizer.stop());
+await runMain(totalizerApp);

@@ -5,5 +5,6 @@ export {
   sqlStateOf,
 } from "./errors.ts";
 export { type MigrateOptions, migrateApp } from "./migrate.ts";
+export { closePool, createPool, pingPool } from "./pool.ts";
 export { withRetry } from "./retry.ts";
 export { databaseUrlFor, LOCAL_POSTGRES_PORT, localDatabaseUrl } from "./url.ts";

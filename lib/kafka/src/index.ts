@@ -1,13 +1,6 @@
 export { DeadLetterError, DLQ_HEADERS, defaultDeadLetterTopic } from "./dead-letter.ts";
 export { headerText } from "./headers.ts";
-export {
-  type KafkaTelemetry,
-  type KafkaTelemetryOptions,
-  kafkaTelemetry,
-  type LagMonitorOptions,
-  startLagMonitor,
-  type TelemetryProviders,
-} from "./instrumentation/index.ts";
+export * from "./instrumentation/index.ts";
 export { consoleLogger } from "./logger.ts";
 export { partitionForKey } from "./partitioner.ts";
 export type * from "./port.ts";

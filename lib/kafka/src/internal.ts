@@ -73,3 +73,21 @@ export function isAlreadyExists(error: unknown): boolean {
 export function isUnknownTopic(error: unknown): boolean {
   return hasCode(error, UNKNOWN_TOPIC_OR_PARTITION, /unknown topic|does not host this topic/i);
 }
+
+/** Deletes the topics that exist; missing ones (or ones deleted meanwhile) are no error. */
+export async function deleteExistingTopics(
+  client: {
+    listTopics(): Promise<string[]>;
+    deleteTopics(options: { topics: string[] }): Promise<unknown>;
+  },
+  topics: string[],
+): Promise<void> {
+  const existing = new Set(await client.listTopics());
+  const present = topics.filter((t) => existing.has(t));
+  if (present.length === 0) return;
+  try {
+    await client.deleteTopics({ topics: present });
+  } catch (error) {
+    if (!isUnknownTopic(error)) throw error;
+  }
+}

@@ -349,7 +349,10 @@ describe("kafkaTelemetry hooks", () => {
     });
     await eventually("batches", async () => (received >= 3 ? true : undefined));
     const batches = await eventually("batch spans", async () => {
-      const found = spans(`process ${t}`, SpanKind.CONSUMER);
+      // The batch spans; each message has a `process` span of its own too (checked below).
+      const found = spans(`process ${t}`, SpanKind.CONSUMER).filter(
+        (s) => s.attributes["messaging.batch.message_count"] !== undefined,
+      );
       const total = found.reduce(
         (n, s) => n + Number(s.attributes["messaging.batch.message_count"]),
         0,
@@ -364,6 +367,19 @@ describe("kafkaTelemetry hooks", () => {
       expect(batch.attributes["messaging.kafka.offset"]).toBeUndefined();
     }
     expect(await sample("kafka_messages_consumed_total", { topic: t })).toBe(3);
+    // And one `process` span per message, child of its producer's `send` span, so each
+    // request's trace reaches the consumer that applied it.
+    const perMessage = spans(`process ${t}`, SpanKind.CONSUMER).filter(
+      (s) => s.attributes["messaging.batch.message_count"] === undefined,
+    );
+    expect(perMessage.map((s) => s.parentSpanContext?.spanId).sort()).toEqual(
+      sends.map((s) => s.spanContext().spanId).sort(),
+    );
+    for (const span of perMessage) {
+      const parent = sends.find((s) => s.spanContext().spanId === span.parentSpanContext?.spanId);
+      expect(span.spanContext().traceId).toBe(parent?.spanContext().traceId ?? "no parent");
+      expect(span.attributes["messaging.kafka.offset"]).toBeDefined();
+    }
   });
 });
 

@@ -1,4 +1,4 @@
-export { errorType } from "./error-type.ts";
+export { errorMessage, errorType } from "./error-type.ts";
 export {
   type ClientInterceptorOptions,
   createClientInterceptor,
@@ -16,37 +16,6 @@ export {
 } from "./grpc/semconv.ts";
 export { instrumentServer, type ServerInstrumentationOptions, wrapService } from "./grpc/server.ts";
 export { parseFullMethod } from "./grpc/utils.ts";
-export {
-  createKafkaMetrics,
-  KAFKA_DELIVERY_LATENCY_BUCKETS_MS,
-  type KafkaMetrics,
-  type PartitionLag,
-  type PartitionOffset,
-} from "./kafka/metrics.ts";
-export {
-  extractTraceContext,
-  injectTraceHeaders,
-  type KafkaHeaders,
-  type KafkaHeaderValue,
-  kafkaHeaderGetter,
-  kafkaHeaderSetter,
-  PRODUCED_AT_HEADER,
-  readHeader,
-  readProducedAt,
-  stampProducedAt,
-} from "./kafka/propagation.ts";
-export {
-  type ConsumerSpanOptions,
-  type KafkaKey,
-  type KafkaOffset,
-  type MessagingSpan,
-  type ProducerSpan,
-  type ProducerSpanOptions,
-  startConsumerSpan,
-  startProducerSpan,
-  withConsumerSpan,
-  withProducerSpan,
-} from "./kafka/spans.ts";
 export { type CreateLoggerOptions, createLogger, type Logger } from "./logger.ts";
 export { type MetricsPayload, PROMETHEUS_CONTENT_TYPE, PROMETHEUS_VIEWS } from "./prometheus.ts";
 export { buildResource, type ResourceOptions } from "./resource.ts";

@@ -51,6 +51,8 @@ export interface OutboxRelayOptions {
   tracer?: Tracer;
   meter?: Meter;
   logger?: RelayLogger;
+  /** The three above at once, as an app's telemetry holds them. */
+  telemetry?: { tracer: Tracer; meter: Meter; logger: RelayLogger };
   /** Rows claimed and sent per pass (one transaction, one batch). Default 200. */
   batchSize?: number;
   /**
@@ -179,9 +181,10 @@ function timeout<T>(work: Promise<T>, ms: number): Promise<T> {
 
 export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const { sql, table, producer } = options;
-  const tracer = options.tracer ?? trace.getTracer("@obs/outbox");
-  const instruments = instrumentsFor(options.meter ?? metrics.getMeter("@obs/outbox"));
-  const logger = options.logger;
+  const tracer = options.tracer ?? options.telemetry?.tracer ?? trace.getTracer("@obs/outbox");
+  const meter = options.meter ?? options.telemetry?.meter ?? metrics.getMeter("@obs/outbox");
+  const instruments = instrumentsFor(meter);
+  const logger = options.logger ?? options.telemetry?.logger;
   const batchSize = options.batchSize ?? 200;
   const pollIntervalMs = options.pollIntervalMs ?? 1000;
   const lingerMs = Math.max(0, options.lingerMs ?? 5);
@@ -414,7 +417,6 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       logger?.warn({ err: error, outbox: qualified }, "outbox stats query failed");
     }
   };
-  const meter = options.meter ?? metrics.getMeter("@obs/outbox");
   meter.addBatchObservableCallback(observe, [instruments.pending, instruments.oldestAge]);
 
   logger?.info(

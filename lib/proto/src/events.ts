@@ -4,7 +4,7 @@
 // which consumers send to the DLQ.
 import { join } from "node:path";
 import protobuf from "protobufjs";
-import { PROTO_ROOT } from "./index.ts";
+import { PROTO_ROOT } from "./root.ts";
 import { findBadText } from "./text.ts";
 import { checkMessage } from "./validate.ts";
 

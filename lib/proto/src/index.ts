@@ -1,4 +1,3 @@
-import { join } from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
 import type { ProtoGrpcType as AccountOpenedGrpc } from "./gen/account_opened.ts";
@@ -11,14 +10,26 @@ import type { ProtoGrpcType as ReadModelGrpc } from "./gen/readmodel.ts";
 import type { ProtoGrpcType as SumMessageGrpc } from "./gen/sum_message.ts";
 import type { ProtoGrpcType as TotalizerGrpc } from "./gen/totalizer.ts";
 import { LOADER_OPTIONS } from "./options.ts";
+import { PROTO_ROOT } from "./root.ts";
 
 export { type EventCodec, eventCodec, PoisonMessageError } from "./events.ts";
 export { LOADER_OPTIONS } from "./options.ts";
 export { findBadText, textProblem } from "./text.ts";
 export { dlqTopic, TOPICS } from "./topics.ts";
+export {
+  CURRENCIES,
+  epochMsOf,
+  INT64_MAX,
+  INT64_MIN,
+  isCurrency,
+  isInt64,
+  parseDecimal,
+  type Timestamp,
+  timestampOf,
+  UINT64_MAX,
+} from "./wire.ts";
 
-/** Root of the .proto tree; imports are resolved relative to it. */
-export const PROTO_ROOT = join(import.meta.dir, "..", "..", "..", "proto");
+export { PROTO_ROOT };
 
 /** Every service and event definition, grouped by the service that owns them. */
 export const PROTO_FILES = {

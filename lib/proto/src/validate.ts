@@ -3,21 +3,19 @@
 // Hand-written because protobufjs's verify() wants int64 as numbers/Longs and its
 // fromObject() coerces junk ("abc" -> 0) instead of rejecting it.
 import type protobuf from "protobufjs";
+import { INT64_MAX, INT64_MIN, UINT64_MAX } from "./wire.ts";
 
 const INT64 = new Set(["int64", "sint64", "sfixed64"]);
 const UINT64 = new Set(["uint64", "fixed64"]);
 const INT32 = new Set(["int32", "sint32", "sfixed32"]);
 const UINT32 = new Set(["uint32", "fixed32"]);
-const MIN_INT64 = -(2n ** 63n);
-const MAX_INT64 = 2n ** 63n - 1n;
-const MAX_UINT64 = 2n ** 64n - 1n;
 
 function checkScalar(type: string, value: unknown): string | null {
   if (INT64.has(type) || UINT64.has(type)) {
     const text = typeof value === "number" && Number.isSafeInteger(value) ? String(value) : value;
     if (typeof text !== "string" || !/^-?\d+$/.test(text)) return "an integer (decimal string)";
     const n = BigInt(text);
-    const [min, max] = UINT64.has(type) ? [0n, MAX_UINT64] : [MIN_INT64, MAX_INT64];
+    const [min, max] = UINT64.has(type) ? [0n, UINT64_MAX] : [INT64_MIN, INT64_MAX];
     return n < min || n > max ? `within ${type} range` : null;
   }
   if (INT32.has(type))

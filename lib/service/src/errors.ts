@@ -172,9 +172,26 @@ export async function readJsonBody(c: Context): Promise<Record<string, unknown>>
 }
 
 /**
- * A grpc-js unary handler from an async function: the result is the reply; a thrown AppError
- * (or downstream gRPC error) is sent as its status; anything else becomes INTERNAL "internal
- * error" and is logged, so database messages never reach callers.
+ * What a gRPC handler answers for a thrown value: its status when it has one; anything else is
+ * INTERNAL "internal error", logged and recorded on the span, so database messages never reach
+ * callers. For handlers that call back themselves (streams); unary ones use unaryHandler.
+ */
+export function grpcErrorOf(
+  error: unknown,
+  logger?: Logger,
+  path?: string,
+): { code: GrpcStatus; details: string } {
+  const status = statusOf(error);
+  if (status?.fromDatabase) logger?.warn({ err: error, path }, DATABASE_LOG[status.fromDatabase]);
+  if (status) return { code: status.code, details: status.message };
+  trace.getActiveSpan()?.recordException(error instanceof Error ? error : String(error));
+  logger?.error({ err: error, path }, "unexpected error");
+  return { code: GrpcStatus.INTERNAL, details: "internal error" };
+}
+
+/**
+ * A grpc-js unary handler from an async function: the result is the reply; a thrown error is
+ * answered as grpcErrorOf says.
  */
 export function unaryHandler<Req, Res>(
   handle: (request: Req, call: ServerUnaryCall<Req, Res>) => Promise<Res>,
@@ -183,19 +200,7 @@ export function unaryHandler<Req, Res>(
   return (call, callback) => {
     handle(call.request, call).then(
       (reply) => callback(null, reply),
-      (error: unknown) => {
-        const status = statusOf(error);
-        if (status?.fromDatabase)
-          logger?.warn({ err: error, path: call.getPath() }, DATABASE_LOG[status.fromDatabase]);
-        if (status) {
-          callback({ code: status.code, details: status.message });
-          return;
-        }
-        // The caller only learns "internal error"; the span and the log keep the real one.
-        trace.getActiveSpan()?.recordException(error instanceof Error ? error : String(error));
-        logger?.error({ err: error, path: call.getPath() }, "unexpected error");
-        callback({ code: GrpcStatus.INTERNAL, details: "internal error" });
-      },
+      (error: unknown) => callback(grpcErrorOf(error, logger, call.getPath())),
     );
   };
 }

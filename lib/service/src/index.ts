@@ -1,4 +1,18 @@
 export { type AppRuntime, bootApp, type ServeOptions, serveHttp } from "./app.ts";
+export type {
+  AppContext,
+  AppDefinition,
+  AppKafka,
+  AppParts,
+  LagOptions,
+  OutboxAppOptions,
+  OutboxOptions,
+  RunningApp,
+  RunningAppOf,
+  StartOptions,
+  Store,
+} from "./app-definition.ts";
+export { DEFAULT_PARTITIONS } from "./app-kafka.ts";
 export { APP_NAMES, APPS, type AppName, type AppSpec } from "./apps.ts";
 export { type AppConfig, loadConfig, positiveInt } from "./config.ts";
 export {
@@ -7,6 +21,7 @@ export {
   errorResponse,
   errorToResponse,
   GrpcStatus,
+  grpcErrorOf,
   grpcStatusName,
   grpcStatusToHttp,
   readJsonBody,
@@ -42,5 +57,7 @@ export {
   topicsExist,
   warmUpProducer,
 } from "./readiness.ts";
+export { createResources, type Resources } from "./resources.ts";
 export { type AppServers, type AppServersOptions, startAppServers } from "./servers.ts";
+export { defineApp, runMain, startApp } from "./skeleton.ts";
 export { withTimeout } from "./timeout.ts";

@@ -11,7 +11,7 @@ import type {
   ProcessBatch,
 } from "../driver.ts";
 import { receivedHeaders } from "../headers.ts";
-import { deferred, isAlreadyExists, isUnknownTopic } from "../internal.ts";
+import { deferred, deleteExistingTopics, isAlreadyExists } from "../internal.ts";
 import type {
   Admin,
   KafkaMessage,
@@ -30,7 +30,7 @@ const ERR_ASSIGN_PARTITIONS = -175;
  * here: the outage itself is what /readyz, kafka_consumer_running and the alerts report.
  */
 const UNREACHABLE =
-  /Connect to .* failed|Connection refused|all broker connections are down|Disconnected/i;
+  /Connect to .* failed|Connection refused|all broker connections are down|Disconnected|transport failure/i;
 
 /** librdkafka's own log lines go to the service's logger; debug and info are dropped. */
 function clientLogger(logger: Logger): KafkaJS.Logger {
@@ -248,16 +248,7 @@ async function admin(module: ConfluentModule, config: DriverConfig): Promise<Adm
         if (!isAlreadyExists(error)) throw error;
       }
     },
-    async deleteTopics(topics) {
-      const existing = new Set(await client.listTopics());
-      const present = topics.filter((t) => existing.has(t));
-      if (present.length === 0) return;
-      try {
-        await client.deleteTopics({ topics: present });
-      } catch (error) {
-        if (!isUnknownTopic(error)) throw error;
-      }
-    },
+    deleteTopics: (topics) => deleteExistingTopics(client, topics),
     listTopics: () => client.listTopics(),
     partitionCounts,
     async groupMembers(groupId) {

@@ -17,7 +17,7 @@ import type {
   ProcessBatch,
 } from "../driver.ts";
 import { receivedHeaders, toBuffer } from "../headers.ts";
-import { deferred, groupByPartition, isAlreadyExists, isUnknownTopic } from "../internal.ts";
+import { deferred, deleteExistingTopics, groupByPartition, isAlreadyExists } from "../internal.ts";
 import { PartitionAssigner, reportsFromBaseOffsets } from "../partition-assigner.ts";
 import type { Admin, KafkaMessage, OutgoingMessage, TopicSpec } from "../port.ts";
 
@@ -283,16 +283,7 @@ function admin(config: DriverConfig): Admin {
         }
       }
     },
-    async deleteTopics(topics) {
-      const existing = new Set(await client.listTopics());
-      const present = topics.filter((t) => existing.has(t));
-      if (present.length === 0) return;
-      try {
-        await client.deleteTopics({ topics: present });
-      } catch (error) {
-        if (!isUnknownTopic(error)) throw error;
-      }
-    },
+    deleteTopics: (topics) => deleteExistingTopics(client, topics),
     listTopics: () => client.listTopics(),
     partitionCounts,
     async groupMembers(groupId) {

@@ -1,10 +1,4 @@
-import {
-  errorType,
-  extractTraceContext,
-  type KafkaMetrics,
-  type MessagingSpan,
-  startConsumerSpan,
-} from "@obs/otel";
+import { errorType } from "@obs/otel";
 import {
   type Attributes,
   context,
@@ -16,6 +10,8 @@ import {
 } from "@opentelemetry/api";
 import type { ConsumeBatchMiddleware, ConsumeMiddleware, KafkaMessage } from "../port.ts";
 import type { Failures } from "./failures.ts";
+import type { KafkaMetrics } from "./metrics.ts";
+import { extractTraceContext } from "./propagation.ts";
 import {
   ATTR_ERROR_TYPE,
   ATTR_MESSAGING_BATCH_MESSAGE_COUNT,
@@ -28,6 +24,7 @@ import {
   ATTR_MESSAGING_SYSTEM,
   MESSAGING_SYSTEM_KAFKA,
 } from "./semconv.ts";
+import { type MessagingSpan, startConsumerSpan } from "./spans.ts";
 
 /** Scope of the batch spans; per-message spans come from @obs/otel's helpers and scope. */
 const BATCH_SCOPE = "@obs/kafka";
@@ -80,8 +77,11 @@ export function consumeMiddleware(deps: ConsumerDeps): ConsumeMiddleware {
 }
 
 /**
- * One `process <topic>` CONSUMER span per partition batch. Semconv gives a batch no single
- * parent: the span starts in the ambient context and links to every message's producer span.
+ * A partition batch gets one `process <topic>` CONSUMER span in the ambient context, linked to
+ * every message's producer (semconv gives a batch no single parent), and each message its own
+ * `process <topic>` span, child of its producer's, so every request's trace reaches the
+ * consumer that applied it. The handler runs in the batch span; the message spans end with the
+ * batch, as the handler applies the batch as one.
  */
 export function consumeBatchMiddleware(deps: ConsumerDeps): ConsumeBatchMiddleware {
   const { metrics, failures } = deps;
@@ -89,15 +89,27 @@ export function consumeBatchMiddleware(deps: ConsumerDeps): ConsumeBatchMiddlewa
     const first = messages[0];
     if (!first) return next();
     const batch = startBatchSpan(deps.tracerProvider, first, messages, messageContext.groupId);
-    for (const message of messages) {
+    const perMessage = messages.map((message) => {
       metrics.observeDelivery(message.topic, message.headers);
-      failures.open(message, batch);
-    }
+      const span = startConsumerSpan(message.topic, message.headers, {
+        partition: message.partition,
+        offset: message.offset,
+        group: messageContext.groupId,
+        key: deps.recordMessageKey ? message.key : undefined,
+        tracerProvider: deps.tracerProvider,
+      });
+      if (message.value === null)
+        span.span.setAttribute(ATTR_MESSAGING_KAFKA_MESSAGE_TOMBSTONE, true);
+      failures.open(message, span);
+      return span;
+    });
     try {
       await context.with(batch.context, next);
+      for (const span of perMessage) span.end();
       batch.end();
     } catch (error) {
       for (const message of messages) failures.count(message, error);
+      for (const span of perMessage) span.end(error);
       batch.end(error);
       throw error;
     } finally {

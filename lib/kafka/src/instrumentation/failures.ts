@@ -1,6 +1,7 @@
-import { errorType, type KafkaMetrics, type MessagingSpan } from "@obs/otel";
+import { errorType } from "@obs/otel";
 import { type Context, SpanStatusCode } from "@opentelemetry/api";
 import type { DeadLetterEvent, KafkaMessage, OutgoingHeaders } from "../port.ts";
+import type { KafkaMetrics } from "./metrics.ts";
 import {
   ATTR_DEAD_LETTER_STAGE,
   ATTR_ERROR_TYPE,
@@ -9,6 +10,7 @@ import {
   ATTR_MESSAGING_KAFKA_OFFSET,
   EVENT_DEAD_LETTER,
 } from "./semconv.ts";
+import type { MessagingSpan } from "./spans.ts";
 import { deadLetterSourceKey, sourceKey } from "./utils.ts";
 
 interface Held {

@@ -5,3 +5,34 @@ export {
   type TelemetryProviders,
 } from "./instrumentation.ts";
 export { type LagMonitorOptions, startLagMonitor } from "./lag-monitor.ts";
+export {
+  createKafkaMetrics,
+  KAFKA_DELIVERY_LATENCY_BUCKETS_MS,
+  type KafkaMetrics,
+  type PartitionLag as LagSample,
+  type PartitionOffset,
+} from "./metrics.ts";
+export {
+  extractTraceContext,
+  injectTraceHeaders,
+  type KafkaHeaders,
+  type KafkaHeaderValue,
+  kafkaHeaderGetter,
+  kafkaHeaderSetter,
+  PRODUCED_AT_HEADER,
+  readHeader,
+  readProducedAt,
+  stampProducedAt,
+} from "./propagation.ts";
+export {
+  type ConsumerSpanOptions,
+  type KafkaKey,
+  type KafkaOffset,
+  type MessagingSpan,
+  type ProducerSpan,
+  type ProducerSpanOptions,
+  startConsumerSpan,
+  startProducerSpan,
+  withConsumerSpan,
+  withProducerSpan,
+} from "./spans.ts";

@@ -1,4 +1,3 @@
-import { createKafkaMetrics, type KafkaMetrics } from "@obs/otel";
 import type { Meter, TracerProvider } from "@opentelemetry/api";
 import type {
   ConsumeBatchMiddleware,
@@ -11,6 +10,7 @@ import type {
 import { consumeBatchMiddleware, consumeMiddleware } from "./consumer.ts";
 import { consumerStatusMetrics } from "./consumer-status.ts";
 import { createFailures } from "./failures.ts";
+import { createKafkaMetrics, type KafkaMetrics } from "./metrics.ts";
 import { produceMiddleware } from "./producer.ts";
 
 /** Where spans and metrics go; a `Telemetry` from `startTelemetry()` fits as it is. */

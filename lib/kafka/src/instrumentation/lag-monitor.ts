@@ -1,6 +1,6 @@
-import type { KafkaMetrics, PartitionOffset } from "@obs/otel";
 import { consoleLogger } from "../logger.ts";
 import type { Admin, PartitionLag } from "../port.ts";
+import type { KafkaMetrics, PartitionOffset } from "./metrics.ts";
 
 export interface LagMonitorOptions {
   admin: Pick<Admin, "lag">;

@@ -1,14 +1,10 @@
-import {
-  extractTraceContext,
-  type KafkaMetrics,
-  readProducedAt,
-  stampProducedAt,
-  startProducerSpan,
-} from "@obs/otel";
 import { type Context, context, type TracerProvider, trace } from "@opentelemetry/api";
 import type { OutgoingMessage, ProduceMiddleware } from "../port.ts";
 import type { Failures } from "./failures.ts";
+import type { KafkaMetrics } from "./metrics.ts";
+import { extractTraceContext, readProducedAt, stampProducedAt } from "./propagation.ts";
 import { ATTR_MESSAGING_DESTINATION_PARTITION_ID, ATTR_MESSAGING_KAFKA_OFFSET } from "./semconv.ts";
+import { startProducerSpan } from "./spans.ts";
 import { withoutTraceHeaders } from "./utils.ts";
 
 export interface ProducerDeps {

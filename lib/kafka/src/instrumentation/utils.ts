@@ -1,7 +1,7 @@
-import { readHeader } from "@obs/otel";
 import { propagation } from "@opentelemetry/api";
 import { DLQ_HEADERS } from "../dead-letter.ts";
 import type { HeaderValue, OutgoingHeaders } from "../port.ts";
+import { readHeader } from "./propagation.ts";
 
 /**
  * A copy of `headers` without the propagator's fields (`traceparent`, `tracestate`,

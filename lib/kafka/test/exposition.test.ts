@@ -1,11 +1,13 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
+// The Kafka instruments through lib/otel's Prometheus exposition, next to the process metrics
+// the same /metrics carries: names, labels and buckets as seed 002's PromQL reads them.
+import { startTestTelemetry, type TestTelemetry } from "../../otel/test/helpers.ts";
 import {
   createKafkaMetrics,
   KAFKA_DELIVERY_LATENCY_BUCKETS_MS,
   type KafkaMetrics,
   stampProducedAt,
 } from "../src/index.ts";
-import { startTestTelemetry, type TestTelemetry } from "./helpers.ts";
 
 let t: TestTelemetry;
 let kafka: KafkaMetrics;

@@ -1,14 +1,8 @@
 // totalizer.v1.Totalizer over gRPC.
 import * as grpc from "@grpc/grpc-js";
 import type { Logger } from "@obs/otel";
+import { timestampOf } from "@obs/proto";
 import type { Store } from "./store.ts";
-
-/** google.protobuf.Timestamp from a Date, int64 seconds as a string like the loader's longs. */
-function timestamp(date: Date): { seconds: string; nanos: number } {
-  const ms = date.getTime();
-  const seconds = Math.floor(ms / 1000);
-  return { seconds: String(seconds), nanos: (ms - seconds * 1000) * 1e6 };
-}
 
 export function totalizerHandlers(
   store: Store,
@@ -21,7 +15,7 @@ export function totalizerHandlers(
         callback(null, {
           total: snapshot.total.toString(),
           message_count: snapshot.messageCount.toString(),
-          updated_at: snapshot.updatedAt ? timestamp(snapshot.updatedAt) : null,
+          updated_at: snapshot.updatedAt ? timestampOf(snapshot.updatedAt) : null,
         }),
       (error: unknown) => {
         logger.error({ err: error }, "GetTotal: reading the total failed");

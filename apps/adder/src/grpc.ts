@@ -1,10 +1,10 @@
 // adder.v1.Adder over gRPC. The server span is opened by lib/otel's instrumentation before
 // these handlers run, so the SumMessages carry its trace and span ids.
-import { status as GrpcStatus, type ServiceError } from "@grpc/grpc-js";
 import type { Logger } from "@obs/otel";
+import { AppError, GrpcStatus, grpcErrorOf, unaryHandler } from "@obs/service";
 import { context } from "@opentelemetry/api";
-import { addInt64, InvalidArgumentError, sumOf } from "./add.ts";
-import { type BatcherOptions, createBatcher, PublishError, type SumPublisher } from "./publish.ts";
+import { addInt64, sumOf } from "./add.ts";
+import { type BatcherOptions, createBatcher, type SumPublisher } from "./publish.ts";
 import type { AdderHandlers, AddRequest } from "./types.ts";
 
 export interface AdderServiceDeps {
@@ -13,44 +13,22 @@ export interface AdderServiceDeps {
   logger: Logger;
 }
 
-function statusError(code: GrpcStatus, message: string): Partial<ServiceError> {
-  return Object.assign(new Error(message), { code, details: message });
-}
-
-/** Domain errors become their gRPC status; anything else is INTERNAL without its details. */
-function toStatus(error: unknown, logger: Logger): Partial<ServiceError> {
-  if (error instanceof InvalidArgumentError)
-    return statusError(GrpcStatus.INVALID_ARGUMENT, error.message);
-  if (error instanceof PublishError) {
-    logger.warn({ err: error.cause ?? error }, error.message);
-    return statusError(GrpcStatus.UNAVAILABLE, error.message);
-  }
-  logger.error({ err: error }, "unexpected error");
-  return statusError(GrpcStatus.INTERNAL, "internal error");
-}
-
 /** The reply's int64 total, which can overflow even when every single sum fits. */
 function addTotal(total: bigint, sum: bigint): bigint {
   try {
     return addInt64(total, sum);
   } catch {
-    throw new InvalidArgumentError("total overflows int64");
+    throw AppError.invalidArgument("total overflows int64");
   }
 }
 
 export function adderHandlers({ publisher, batching, logger }: AdderServiceDeps): AdderHandlers {
   return {
-    async Add(call, callback) {
-      let sum: bigint;
-      try {
-        sum = sumOf(call.request);
-        await publisher.publish([sum]);
-      } catch (error) {
-        callback(toStatus(error, logger));
-        return;
-      }
-      callback(null, { sum: sum.toString() });
-    },
+    Add: unaryHandler(async (request: AddRequest) => {
+      const sum = sumOf(request);
+      await publisher.publish([sum]);
+      return { sum: sum.toString() };
+    }, logger),
 
     // Requests are published as they arrive, so a bad request or a failed batch ends the call
     // with an error while the batches before it stay published: like a sequence of Add calls,
@@ -73,7 +51,7 @@ export function adderHandlers({ publisher, batching, logger }: AdderServiceDeps)
         call.removeAllListeners("data");
         call.pause();
         // In the RPC's context, so the log line carries its trace id.
-        callback(context.with(rpcContext, () => toStatus(error, logger)));
+        callback(context.with(rpcContext, () => grpcErrorOf(error, logger)));
       };
 
       call.on("data", (request: AddRequest) => {
@@ -84,8 +62,8 @@ export function adderHandlers({ publisher, batching, logger }: AdderServiceDeps)
           total = addTotal(total, sum);
         } catch (error) {
           fail(
-            error instanceof InvalidArgumentError
-              ? new InvalidArgumentError(`request ${index}: ${error.message}`)
+            error instanceof AppError && error.code === GrpcStatus.INVALID_ARGUMENT
+              ? AppError.invalidArgument(`request ${index}: ${error.message}`)
               : error,
           );
           return;

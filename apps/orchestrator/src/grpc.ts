@@ -2,8 +2,9 @@
 // (startGrpcServer) before the handler runs, so the upstream calls are its children.
 import type * as grpc from "@grpc/grpc-js";
 import type { Logger } from "@obs/otel";
+import { timestampOf } from "@obs/proto";
 import { unaryHandler } from "@obs/service";
-import { timestampOf } from "./transfer.ts";
+import { transferJson } from "./transfer.ts";
 import type { Transfers } from "./transfers.ts";
 
 export function transfersHandlers(
@@ -13,16 +14,8 @@ export function transfersHandlers(
   return {
     Create: unaryHandler(async (request: unknown) => {
       const { transfer } = await transfers.create(request);
-      return {
-        transfer_id: transfer.transferId,
-        from_account_id: transfer.fromAccountId,
-        to_account_id: transfer.toAccountId,
-        amount_minor: transfer.amountMinor.toString(),
-        currency: transfer.currency,
-        idempotency_key: transfer.idempotencyKey,
-        entry_id: transfer.entryId,
-        created_at: timestampOf(transfer.createdAt),
-      };
+      // The same fields as REST's JSON, with the time as a google.protobuf.Timestamp.
+      return { ...transferJson(transfer), created_at: timestampOf(transfer.createdAt) };
     }, logger),
   };
 }

@@ -1,25 +1,16 @@
 // POST /v1/transfers for curl users: the same use case as Transfers.Create. The SERVER span
 // comes from lib/service's HTTP tracing (startHttpServer's `telemetry`), so the GetAccount and
 // PostEntry CLIENT spans are its children; errors are AppErrors answered by its onError.
-import { AppError, readJsonBody } from "@obs/service";
+import { readJsonBody } from "@obs/service";
 import { Hono } from "hono";
-import { outcomeOf } from "./errors.ts";
 import { transferJson } from "./transfer.ts";
 import type { Transfers } from "./transfers.ts";
 
 export function transferRoutes(transfers: Transfers): Hono {
   const routes = new Hono();
   routes.post("/v1/transfers", async (c) => {
-    const startedAt = performance.now();
-    let body: Record<string, unknown>;
-    try {
-      body = await readJsonBody(c);
-    } catch (error) {
-      // Never reaches create(), but it is still a transfer request that failed.
-      if (error instanceof AppError) transfers.observeRejected(startedAt, outcomeOf(error.code));
-      throw error;
-    }
-    const { transfer, replayed } = await transfers.create(body);
+    // The body is read inside create(): a malformed one is a failed transfer request too.
+    const { transfer, replayed } = await transfers.create(readJsonBody(c));
     // A replay answers like the first request did; the header tells a client which it got.
     if (replayed) c.header("idempotent-replayed", "true");
     return c.json(transferJson(transfer), 201);

@@ -1,7 +1,7 @@
+import { errorType } from "@obs/otel";
 import { type Meter, metrics } from "@opentelemetry/api";
-import { errorType } from "../error-type.ts";
-import { SCOPE_NAME, SCOPE_VERSION } from "../scope.ts";
 import { type KafkaHeaders, readProducedAt } from "./propagation.ts";
+import { SCOPE_NAME, SCOPE_VERSION } from "./scope.ts";
 import type { KafkaOffset } from "./spans.ts";
 
 /** Seed 002's buckets; its alert rules compare p99 against 500 ms and 1000 ms. */

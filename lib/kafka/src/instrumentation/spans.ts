@@ -1,3 +1,4 @@
+import { errorMessage, errorType } from "@obs/otel";
 import {
   type Attributes,
   type Context,
@@ -10,9 +11,8 @@ import {
   trace,
 } from "@opentelemetry/api";
 import { ATTR_ERROR_TYPE } from "@opentelemetry/semantic-conventions";
-import { errorMessage, errorType } from "../error-type.ts";
-import { scopeTracer } from "../scope.ts";
 import { extractTraceContext, injectTraceHeaders, type KafkaHeaders } from "./propagation.ts";
+import { kafkaTracer } from "./scope.ts";
 
 /*
  * Messaging attribute names pinned here rather than imported from the incubating entry of
@@ -102,7 +102,7 @@ export function startProducerSpan(topic: string, options: ProducerSpanOptions = 
   if (options.partition !== undefined) {
     attributes[ATTR_MESSAGING_DESTINATION_PARTITION_ID] = String(options.partition);
   }
-  const span = scopeTracer(options.tracerProvider).startSpan(
+  const span = kafkaTracer(options.tracerProvider).startSpan(
     `send ${topic}`,
     { kind: SpanKind.PRODUCER, attributes },
     parent,
@@ -130,7 +130,7 @@ export function startConsumerSpan(
   attributes[ATTR_MESSAGING_DESTINATION_PARTITION_ID] = String(options.partition);
   attributes[ATTR_MESSAGING_KAFKA_OFFSET] = Number(options.offset);
   attributes[ATTR_MESSAGING_CONSUMER_GROUP_NAME] = options.group;
-  const span = scopeTracer(options.tracerProvider).startSpan(
+  const span = kafkaTracer(options.tracerProvider).startSpan(
     `process ${topic}`,
     { kind: SpanKind.CONSUMER, attributes, links },
     parent,

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import { context, propagation, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
+import { spanNamed, startTestTelemetry, type TestTelemetry } from "../../otel/test/helpers.ts";
 import {
   extractTraceContext,
   injectTraceHeaders,
@@ -11,7 +12,6 @@ import {
   withConsumerSpan,
   withProducerSpan,
 } from "../src/index.ts";
-import { spanNamed, startTestTelemetry, type TestTelemetry } from "./helpers.ts";
 
 let t: TestTelemetry;
 beforeAll(() => {

@@ -1,0 +1,18 @@
+// Every app's PostgreSQL pool, configured once: server notices are not logged, and a database
+// that does not answer fails a connection attempt after 5 s, so /readyz, requests and a
+// consumer's retries learn it quickly instead of hanging.
+import postgres from "postgres";
+
+export function createPool(url: string, max: number): postgres.Sql {
+  return postgres(url, { max, onnotice: () => {}, connect_timeout: 5 });
+}
+
+/** Throws when the database does not answer: what /readyz asks a store. */
+export async function pingPool(sql: postgres.Sql): Promise<void> {
+  await sql`select 1`;
+}
+
+/** Closes the pool, letting running queries finish for up to 5 s. */
+export function closePool(sql: postgres.Sql): Promise<void> {
+  return sql.end({ timeout: 5 });
+}

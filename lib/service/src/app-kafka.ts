@@ -1,0 +1,122 @@
+// An app's Kafka, as the skeleton hands it out: one client (traced and measured by lib/kafka's
+// telemetry), one way to create topics, and consumers and producers that report their state to
+// /readyz. Everything acquired here is owned by the app and closed with it.
+import { type Admin, startLagMonitor, type TopicSpec } from "@obs/kafka";
+import type { Logger } from "@obs/otel";
+import { startOutboxRelay } from "@obs/outbox";
+import { dlqTopic } from "@obs/proto";
+import type { AppContext, AppKafka, LagOptions } from "./app-definition.ts";
+import type { ReadinessCheck } from "./http.ts";
+import { createAppKafka } from "./kafka.ts";
+import { consuming, topicsExist, warmUpProducer } from "./readiness.ts";
+import type { Resources } from "./resources.ts";
+import { withTimeout } from "./timeout.ts";
+
+/**
+ * Partitions of a topic an app creates, unless it says otherwise: enough for a consumer group
+ * to spread over a few members. An existing topic keeps the partitions it has.
+ */
+export const DEFAULT_PARTITIONS = 3;
+const TOPIC_RETRY_MS = 5_000;
+const TOPIC_TIMEOUT_MS = 5_000;
+
+type Ready = (name: string, check: ReadinessCheck) => void;
+
+function topicCreator(admin: Admin, resources: Resources, logger: Logger, ready: Ready) {
+  const names = new Set<string>();
+  const declared: TopicSpec[] = [];
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let stopped = false;
+  resources.own("topic creation", null, () => {
+    stopped = true;
+    clearTimeout(timer);
+  });
+  ready("kafka", async () => topicsExist(admin, [...names])());
+
+  async function attempt(): Promise<void> {
+    try {
+      await withTimeout(admin.createTopics(declared), TOPIC_TIMEOUT_MS, "createTopics");
+      const counts = await admin.partitionCounts([...names]);
+      // An existing topic is left as it is; fewer partitions limit how far a group can spread.
+      for (const { topic, partitions } of declared) {
+        const has = counts.get(topic) ?? 0;
+        if (partitions !== undefined && has < partitions)
+          logger.warn({ topic, partitions: has, wanted: partitions }, "topic has fewer partitions");
+      }
+    } catch (error) {
+      logger.warn({ err: error, topics: [...names] }, "cannot create Kafka topics yet; retrying");
+      clearTimeout(timer);
+      if (!stopped) timer = setTimeout(attempt, TOPIC_RETRY_MS);
+    }
+  }
+  return async (topics: string[], options: Omit<TopicSpec, "topic"> = {}) => {
+    for (const topic of topics) {
+      if (names.has(topic)) continue;
+      names.add(topic);
+      declared.push({ partitions: DEFAULT_PARTITIONS, ...options, topic });
+    }
+    await attempt();
+  };
+}
+
+export async function appKafka(ctx: AppContext): Promise<AppKafka> {
+  const { config, telemetry, logger, resources } = ctx;
+  const { kafka, hooks } = resources.own(
+    "kafka",
+    await createAppKafka(config, telemetry),
+    ({ kafka }) => kafka.close(),
+  );
+  const admin = await kafka.admin();
+
+  const topics = topicCreator(admin, resources, logger, ctx.ready);
+
+  function watchLag(groupId: string, topics: string[], options: LagOptions = {}) {
+    const stop = startLagMonitor({
+      admin,
+      groupId,
+      topics,
+      metrics: options.metrics ?? hooks.metrics,
+      intervalMs: options.intervalMs ?? 15_000,
+      onError: (error) => logger.warn({ err: error, groupId }, "kafka lag poll failed"),
+    });
+    resources.own(`lag monitor ${groupId}`, stop, (close) => close());
+  }
+
+  return {
+    kafka,
+    admin,
+    telemetry: hooks,
+    topics,
+    consumer(options) {
+      const { lag, ...consumerOptions } = options;
+      const consumer = resources.own(
+        `consumer ${options.groupId}`,
+        kafka.consumer(consumerOptions),
+        (c) => c.close(),
+      );
+      ctx.ready("consumer", consuming(consumer, admin));
+      if (lag) watchLag(options.groupId, options.topics, lag);
+      return consumer;
+    },
+    watchLag,
+    producer,
+    async outbox({ topic, partitions, sql, table, relay }) {
+      await topics([topic, dlqTopic(topic)], { partitions });
+      const options = { sql, table, producer: await producer([topic]), telemetry, ...relay };
+      // Rows it does not get to stay pending for the next start, or for another instance.
+      return resources.own("outbox relay", startOutboxRelay(options), (r) => r.stop());
+    },
+  };
+
+  async function producer(topics: string[]) {
+    const producer = await kafka.producer();
+    const warm = resources.own(
+      "producer warm-up",
+      warmUpProducer(producer, topics, { logger }),
+      (w) => w.stop(),
+    );
+    ctx.ready("producer", warm.readiness);
+    await warm.settle();
+    return producer;
+  }
+}
