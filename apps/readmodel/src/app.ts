@@ -38,7 +38,7 @@ export const readModelApp = defineApp({
     const consumer = startProjectionConsumer({ kafka: k, store, topics, groupId, logger, lag });
     return {
       handlers: readModelHandlers(store, logger),
-      routes: readModelRoutes(store, logger),
+      routes: readModelRoutes(store),
       handle: { topics, groupId, store, kafka: k.kafka, consumer },
       facts: { topics, groupId },
     };

@@ -1,23 +1,12 @@
 // The two queries, with their argument rules, shared by gRPC and REST so that both answer the
-// same thing and reject the same things. Transport code only maps QueryError codes.
+// same thing and reject the same things (AppErrors, which both ports answer the same way).
+import { AppError } from "@obs/service";
 import type { BalanceRow, StatementCursor, StatementRow, Store } from "./store.ts";
 
 export const DEFAULT_PAGE_SIZE = 100;
 export const MAX_PAGE_SIZE = 500;
 
-export type QueryErrorCode = "INVALID_ARGUMENT" | "NOT_FOUND";
-
-export class QueryError extends Error {
-  override name = "QueryError";
-  constructor(
-    readonly code: QueryErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-const invalid = (message: string) => new QueryError("INVALID_ARGUMENT", message);
+const invalid = (message: string) => AppError.invalidArgument(message);
 
 function checkAccountId(accountId: string): void {
   if (!accountId) throw invalid("account_id is required");
@@ -72,7 +61,7 @@ export function decodePageToken(accountId: string, token: string): StatementCurs
 export async function getBalance(store: Store, accountId: string): Promise<BalanceRow> {
   checkAccountId(accountId);
   const balance = await store.getBalance(accountId);
-  if (!balance) throw new QueryError("NOT_FOUND", `account ${accountId} not found`);
+  if (!balance) throw AppError.notFound(`account ${accountId} not found`);
   return balance;
 }
 
@@ -92,7 +81,7 @@ export async function listStatements(
   // The balance row exists as soon as the account is known (opened or posted to): without it
   // the account is unknown, which an empty list would hide.
   if (!(await store.getBalance(request.accountId)))
-    throw new QueryError("NOT_FOUND", `account ${request.accountId} not found`);
+    throw AppError.notFound(`account ${request.accountId} not found`);
   // One extra row tells whether another page follows, without a count query.
   const rows = await store.listStatements(request.accountId, {
     limit: limit + 1,

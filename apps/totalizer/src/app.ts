@@ -33,7 +33,7 @@ export const totalizerApp = defineApp({
     });
     return {
       handlers: totalizerHandlers(store, topic, logger),
-      routes: totalizerRoutes(store, topic, logger),
+      routes: totalizerRoutes(store, topic),
       handle: { topic, groupId, store, kafka: k.kafka, consumer },
       facts: { topic, groupId },
     };

@@ -17,23 +17,15 @@
 // must serialise (e.g. lock the aggregate row, as the ledger does) for id order to be commit
 // order; otherwise the later-committing, lower-id row may be published after a higher one.
 import type { Producer } from "@obs/kafka";
-import { errorType } from "@obs/otel";
-import {
-  context,
-  type Meter,
-  metrics,
-  propagation,
-  ROOT_CONTEXT,
-  type Span,
-  SpanKind,
-  SpanStatusCode,
-  type Tracer,
-  trace,
-} from "@opentelemetry/api";
+import { type Meter, metrics, type Tracer, trace } from "@opentelemetry/api";
 import { getTableConfig } from "drizzle-orm/pg-core";
 import type postgres from "postgres";
 import { notifyChannel } from "./enqueue.ts";
-import type { OutboxHeaders, OutboxTable } from "./table.ts";
+import { instrumentsFor } from "./relay-instruments.ts";
+import { type PassDeps, runPass, withTimeout } from "./relay-pass.ts";
+import type { OutboxTable } from "./table.ts";
+
+export { OUTBOX_LATENCY_BUCKETS_SECONDS } from "./relay-instruments.ts";
 
 /** pino's calling convention, so an app's logger fits without an adapter. */
 export interface RelayLogger {
@@ -95,115 +87,36 @@ export interface OutboxRelay {
   stats(): Promise<OutboxStats>;
 }
 
-/** As selected: epoch ms and JSON text, because drizzle swaps a shared client's date parsers. */
-interface OutboxRow {
-  id: string;
-  topic: string;
-  key: string;
-  value: Buffer;
-  headers: string;
-  created_ms: number;
+/** Rows pending in the outbox, read at scrape time by whichever relay is asked. */
+export async function outboxStats(sql: postgres.Sql, qualified: string): Promise<OutboxStats> {
+  const [row] = await sql<{ pending: number; age: number | null }[]>`
+    select count(*)::int as pending,
+           extract(epoch from now() - min(created_at))::float8 as age
+    from ${sql(qualified)} where published_at is null`;
+  return { pending: row?.pending ?? 0, oldestAgeSeconds: Math.max(0, row?.age ?? 0) };
 }
 
-interface PassResult {
-  published: number;
-  /** The batch was full: there may be more rows right now. */
-  more: boolean;
+/** When the next pass runs: at once after a full batch, else on a NOTIFY or the poll. */
+interface Schedule {
+  pollIntervalMs: number;
+  lingerMs: number;
+  initialBackoffMs: number;
+  maxBackoffMs: number;
+  logger?: RelayLogger;
+  qualified: string;
 }
 
 /**
- * A pass locks the groups found among the oldest `batchSize × LOOKAHEAD` pending rows, so a
- * second relay still finds groups of its own when the head of the table belongs to a few.
+ * Runs passes until stopped: the wake-ups (NOTIFY, wake(), drain()), the backoff after a failed
+ * pass (cut short by stop, not by a NOTIFY: new rows cannot fix a broker), and drain's waiters.
  */
-const LOOKAHEAD = 4;
-
-/** Seconds; outbox-to-broker latency is milliseconds when healthy, minutes in an outage. */
-export const OUTBOX_LATENCY_BUCKETS_SECONDS = [
-  0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900,
-];
-
-interface Instruments {
-  latency: ReturnType<Meter["createHistogram"]>;
-  published: ReturnType<Meter["createCounter"]>;
-  errors: ReturnType<Meter["createCounter"]>;
-  pending: ReturnType<Meter["createObservableGauge"]>;
-  oldestAge: ReturnType<Meter["createObservableGauge"]>;
-}
-
-// One set per meter: several relays in one process (tests, an app with two outboxes) share
-// the instruments instead of registering duplicates.
-const instrumentsByMeter = new WeakMap<Meter, Instruments>();
-
-function instrumentsFor(meter: Meter): Instruments {
-  let instruments = instrumentsByMeter.get(meter);
-  if (!instruments) {
-    instruments = {
-      // Names as Prometheus shows them: the exporter only appends _total to counters.
-      latency: meter.createHistogram("outbox_relay_latency_seconds", {
-        description:
-          "Time from an outbox row's created_at (its transaction's start) to publication.",
-        unit: "s",
-        advice: { explicitBucketBoundaries: OUTBOX_LATENCY_BUCKETS_SECONDS },
-      }),
-      published: meter.createCounter("outbox_published", {
-        description: "Outbox rows published to Kafka and marked published.",
-      }),
-      errors: meter.createCounter("outbox_publish_errors", {
-        description: "Outbox rows whose publish attempt failed (they stay pending).",
-      }),
-      pending: meter.createObservableGauge("outbox_pending_rows", {
-        description: "Outbox rows not yet published.",
-      }),
-      oldestAge: meter.createObservableGauge("outbox_oldest_unpublished_age_seconds", {
-        description: "Age of the oldest unpublished outbox row; 0 when none is pending.",
-        unit: "s",
-      }),
-    };
-    instrumentsByMeter.set(meter, instruments);
-  }
-  return instruments;
-}
-
-function timeout<T>(work: Promise<T>, ms: number): Promise<T> {
-  work.catch(() => {});
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  return Promise.race([
-    work,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () =>
-          reject(Object.assign(new Error(`send timed out after ${ms} ms`), { code: "TIMEOUT" })),
-        ms,
-      );
-    }),
-  ]).finally(() => clearTimeout(timer));
-}
-
-export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
-  const { sql, table, producer } = options;
-  const tracer = options.tracer ?? options.telemetry?.tracer ?? trace.getTracer("@obs/outbox");
-  const meter = options.meter ?? options.telemetry?.meter ?? metrics.getMeter("@obs/outbox");
-  const instruments = instrumentsFor(meter);
-  const logger = options.logger ?? options.telemetry?.logger;
-  const batchSize = options.batchSize ?? 200;
-  const pollIntervalMs = options.pollIntervalMs ?? 1000;
-  const lingerMs = Math.max(0, options.lingerMs ?? 5);
-  const shards = options.shards ?? 16;
-  const publishTimeoutMs = options.publishTimeoutMs ?? 10_000;
-  const initialBackoffMs = options.backoff?.initialMs ?? 100;
-  const maxBackoffMs = options.backoff?.maxMs ?? 5_000;
-
-  const config = getTableConfig(table);
-  const schemaName = config.schema ?? "public";
-  const qualified = `${schemaName}.${config.name}`;
-  const tableRef = sql(`${schemaName}.${config.name}`);
-  const gaugeAttributes = { outbox: qualified };
-
+function schedulePasses(pass: () => ReturnType<typeof runPass>, schedule: Schedule) {
   let stopped = false;
   let wakeRequested = false;
   let wakeUp: (() => void) | undefined;
   let idleWaiters: { after: number; resolve: () => void }[] = [];
   const stopWaiters = new Set<() => void>();
+  let passes = 0;
 
   function wake() {
     wakeRequested = true;
@@ -223,125 +136,6 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     });
   }
 
-  function startSpans(rows: OutboxRow[]) {
-    return rows.map((row) => {
-      const stored = JSON.parse(row.headers) as OutboxHeaders;
-      // The stored context, baggage included, is the parent: the relay's work shows up in the
-      // trace of the request that wrote the row, not in a trace of its own.
-      const parent = propagation.extract(ROOT_CONTEXT, stored);
-      const span = tracer.startSpan(
-        "outbox publish",
-        {
-          kind: SpanKind.INTERNAL,
-          attributes: {
-            "messaging.system": "kafka",
-            "messaging.destination.name": row.topic,
-            "messaging.kafka.message.key": row.key,
-            "outbox.table": qualified,
-            "outbox.id": row.id,
-            "outbox.age_ms": Math.round(Date.now() - row.created_ms),
-          },
-        },
-        parent,
-      );
-      // Re-injected from the relay span, so lib/kafka's send span (which continues the trace
-      // in the headers when no span is active) becomes its child.
-      const headers: OutboxHeaders = { ...stored };
-      propagation.inject(trace.setSpan(parent, span), headers);
-      return { span, headers };
-    });
-  }
-
-  function endSpans(spans: Span[], error?: unknown) {
-    for (const span of spans) {
-      if (error !== undefined) {
-        span.recordException(error as Error);
-        span.setAttribute("error.type", errorType(error));
-        span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error)?.message });
-      }
-      span.end();
-    }
-  }
-
-  /** One pass: `more` when the batch was full, so there may be more rows right now. */
-  async function pass(): Promise<PassResult> {
-    let sent: OutboxRow[] = [];
-    const result = await sql.begin(async (tx) => {
-      // First the groups: try the lock of every group among the oldest pending rows, in one
-      // statement, and keep those we get. Only then read rows, with a snapshot taken after
-      // the locks, so whatever a previous holder of a group published is seen as published.
-      // (Trying the lock row by row inside the row scan is not safe: a lock that is busy
-      // when the scan passes a group's early rows and free by the time it reaches the later
-      // ones yields a batch with a hole in that group — later rows sent before earlier ones.
-      // Two relays did that in lib/outbox's order test about one run in seven.)
-      const groups = await tx<{ g: number }[]>`
-        select g from (
-          select distinct shard % ${shards} as g
-          from (
-            select shard from ${tableRef}
-            where published_at is null
-            order by id limit ${batchSize * LOOKAHEAD}
-          ) head
-        ) candidates
-        where pg_try_advisory_xact_lock(hashtext(${qualified}), g)`;
-      if (groups.length === 0) return { published: 0, more: false };
-      const rows = await tx<OutboxRow[]>`
-        select id, topic, key, value, headers::text as headers,
-               (extract(epoch from created_at) * 1000)::float8 as created_ms
-        from ${tableRef}
-        where published_at is null
-          -- A text parameter: typed ones (jsonb, int[]) go through the client's serializers,
-          -- which drizzle replaces on a shared postgres.js client.
-          and shard % ${shards} = any(string_to_array(${groups.map((r) => r.g).join(",")}, ',')::int[])
-        order by id limit ${batchSize}
-        for update skip locked`;
-      if (rows.length === 0) return { published: 0, more: false };
-      const traced = startSpans(rows);
-      const spans = traced.map((t) => t.span);
-      try {
-        // Outside any span, so each send continues its own message's trace.
-        const reports = await context.with(ROOT_CONTEXT, () =>
-          timeout(
-            producer.send(
-              rows.map((row, i) => ({
-                topic: row.topic,
-                key: row.key,
-                value: row.value,
-                headers: traced[i]?.headers ?? {},
-              })),
-            ),
-            publishTimeoutMs,
-          ),
-        );
-        reports.forEach((report, i) => {
-          spans[i]?.setAttributes({
-            "messaging.destination.partition.id": String(report.partition),
-            "messaging.kafka.offset": Number(report.offset),
-          });
-        });
-        await tx`update ${tableRef} set published_at = now() where id = any(${rows.map((r) => r.id)}::bigint[])`;
-      } catch (error) {
-        endSpans(spans, error);
-        for (const row of rows)
-          instruments.errors.add(1, { topic: row.topic, error_type: errorType(error) });
-        throw error;
-      }
-      endSpans(spans);
-      sent = rows;
-      return { published: rows.length, more: rows.length === batchSize };
-    });
-    // Counted once committed: a failed commit means the rows will be sent again.
-    const now = Date.now();
-    for (const row of sent) {
-      instruments.published.add(1, { topic: row.topic });
-      instruments.latency.record(Math.max(0, now - row.created_ms) / 1000, {
-        topic: row.topic,
-      });
-    }
-    return result;
-  }
-
-  /** A backoff that stop() cuts short but a NOTIFY does not (new rows cannot fix a broker). */
   function pause(ms: number): Promise<void> {
     return new Promise((resolve) => {
       const timer = setTimeout(done, ms);
@@ -354,7 +148,6 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     });
   }
 
-  let passes = 0;
   const loop = (async () => {
     let failures = 0;
     while (!stopped) {
@@ -372,64 +165,26 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
         });
       } catch (error) {
         failures++;
-        const delay = Math.min(initialBackoffMs * 2 ** (failures - 1), maxBackoffMs);
-        logger?.warn(
-          { err: error, attempt: failures, retryInMs: delay, outbox: qualified },
+        const delay = Math.min(
+          schedule.initialBackoffMs * 2 ** (failures - 1),
+          schedule.maxBackoffMs,
+        );
+        schedule.logger?.warn(
+          { err: error, attempt: failures, retryInMs: delay, outbox: schedule.qualified },
           "outbox publish failed; rows stay pending",
         );
         await pause(delay);
         continue;
       }
-      await waitForWake(pollIntervalMs);
-      if (lingerMs > 0 && !stopped) await pause(lingerMs);
+      await waitForWake(schedule.pollIntervalMs);
+      if (schedule.lingerMs > 0 && !stopped) await pause(schedule.lingerMs);
     }
   })();
 
-  let unlisten: (() => Promise<void>) | undefined;
-  if (options.listen ?? true) {
-    sql
-      .listen(notifyChannel(table), () => wake())
-      .then(
-        (listener) => {
-          unlisten = listener.unlisten;
-          if (stopped) void listener.unlisten().catch(() => {});
-        },
-        (error: unknown) =>
-          logger?.warn({ err: error, outbox: qualified }, "outbox LISTEN failed; polling only"),
-      );
-  }
-
-  async function stats(): Promise<OutboxStats> {
-    const [row] = await sql<{ pending: number; age: number | null }[]>`
-      select count(*)::int as pending,
-             extract(epoch from now() - min(created_at))::float8 as age
-      from ${tableRef} where published_at is null`;
-    return { pending: row?.pending ?? 0, oldestAgeSeconds: Math.max(0, row?.age ?? 0) };
-  }
-
-  // Read at scrape time, so the gauges say what the table holds now, whichever relay asks.
-  const observe: Parameters<Meter["addBatchObservableCallback"]>[0] = async (result) => {
-    try {
-      const now = await stats();
-      result.observe(instruments.pending, now.pending, gaugeAttributes);
-      result.observe(instruments.oldestAge, now.oldestAgeSeconds, gaugeAttributes);
-    } catch (error) {
-      logger?.warn({ err: error, outbox: qualified }, "outbox stats query failed");
-    }
-  };
-  meter.addBatchObservableCallback(observe, [instruments.pending, instruments.oldestAge]);
-
-  logger?.info(
-    { outbox: qualified, shards, batchSize, pollIntervalMs, lingerMs },
-    "outbox relay started",
-  );
-
-  let stopping: Promise<void> | undefined;
   return {
     wake,
-    stats,
-    drain(timeoutMs = 30_000) {
-      return timeout(
+    drain(timeoutMs: number) {
+      return withTimeout(
         new Promise<void>((resolve) => {
           idleWaiters.push({ after: passes, resolve });
           wake();
@@ -437,14 +192,98 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
         timeoutMs,
       );
     },
+    async stop() {
+      stopped = true;
+      wakeUp?.();
+      for (const cut of [...stopWaiters]) cut();
+      await loop;
+    },
+  };
+}
+
+/** LISTENs for enqueue's NOTIFY; returns the unlisten (a no-op if LISTEN failed). */
+function listenForRows(
+  sql: postgres.Sql,
+  table: OutboxTable,
+  wake: () => void,
+  warn: (error: unknown) => void,
+): () => Promise<void> {
+  let unlisten: (() => Promise<void>) | undefined;
+  let stopped = false;
+  sql.listen(notifyChannel(table), wake).then((listener) => {
+    unlisten = listener.unlisten;
+    if (stopped) void listener.unlisten().catch(() => {});
+  }, warn);
+  return async () => {
+    stopped = true;
+    await unlisten?.().catch(() => {});
+  };
+}
+
+export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
+  const { sql, table } = options;
+  const meter: Meter = options.meter ?? options.telemetry?.meter ?? metrics.getMeter("@obs/outbox");
+  const tracer: Tracer =
+    options.tracer ?? options.telemetry?.tracer ?? trace.getTracer("@obs/outbox");
+  const logger = options.logger ?? options.telemetry?.logger;
+  const config = getTableConfig(table);
+  const qualified = `${config.schema ?? "public"}.${config.name}`;
+  const instruments = instrumentsFor(meter);
+  const deps: PassDeps = {
+    sql,
+    qualified,
+    producer: options.producer,
+    tracer,
+    instruments,
+    batchSize: options.batchSize ?? 200,
+    shards: options.shards ?? 16,
+    publishTimeoutMs: options.publishTimeoutMs ?? 10_000,
+  };
+  const lingerMs = Math.max(0, options.lingerMs ?? 5);
+  const pollIntervalMs = options.pollIntervalMs ?? 1000;
+  const passes = schedulePasses(() => runPass(deps), {
+    pollIntervalMs,
+    lingerMs,
+    initialBackoffMs: options.backoff?.initialMs ?? 100,
+    maxBackoffMs: options.backoff?.maxMs ?? 5_000,
+    logger,
+    qualified,
+  });
+  const unlisten =
+    (options.listen ?? true)
+      ? listenForRows(sql, table, passes.wake, (error) =>
+          logger?.warn({ err: error, outbox: qualified }, "outbox LISTEN failed; polling only"),
+        )
+      : async () => {};
+
+  const stats = () => outboxStats(sql, qualified);
+  // Read at scrape time, so the gauges say what the table holds now, whichever relay asks.
+  const gauges = [instruments.pending, instruments.oldestAge];
+  const observe: Parameters<Meter["addBatchObservableCallback"]>[0] = async (result) => {
+    try {
+      const now = await stats();
+      result.observe(instruments.pending, now.pending, { outbox: qualified });
+      result.observe(instruments.oldestAge, now.oldestAgeSeconds, { outbox: qualified });
+    } catch (error) {
+      logger?.warn({ err: error, outbox: qualified }, "outbox stats query failed");
+    }
+  };
+  meter.addBatchObservableCallback(observe, gauges);
+  logger?.info(
+    { outbox: qualified, shards: deps.shards, batchSize: deps.batchSize, pollIntervalMs, lingerMs },
+    "outbox relay started",
+  );
+
+  let stopping: Promise<void> | undefined;
+  return {
+    wake: passes.wake,
+    stats,
+    drain: (timeoutMs = 30_000) => passes.drain(timeoutMs),
     stop() {
       stopping ??= (async () => {
-        stopped = true;
-        wakeUp?.();
-        for (const cut of [...stopWaiters]) cut();
-        meter.removeBatchObservableCallback(observe, [instruments.pending, instruments.oldestAge]);
-        await loop;
-        await unlisten?.().catch(() => {});
+        meter.removeBatchObservableCallback(observe, gauges);
+        await passes.stop();
+        await unlisten();
         logger?.info({ outbox: qualified }, "outbox relay stopped");
       })();
       return stopping;
