@@ -5,6 +5,7 @@ import { randomUUID } from "node:crypto";
 import { closePool, createPool, isDbUnavailable, pingPool } from "@obs/db";
 import { enqueue } from "@obs/outbox";
 import { eventCodec, TOPICS } from "@obs/proto";
+import type { AccountOpened__Input } from "@obs/proto/gen/accounts/v1/AccountOpened.ts";
 import { AppError } from "@obs/service";
 import { sql as drizzleSql, eq } from "drizzle-orm";
 import { drizzle, type PostgresJsDatabase } from "drizzle-orm/postgres-js";
@@ -19,11 +20,7 @@ import {
 import * as schema from "./schema.ts";
 import { accounts, outbox } from "./schema.ts";
 
-export const accountOpenedCodec = eventCodec<{
-  event_id: string;
-  schema_version: number;
-  account: ReturnType<typeof accountMessage>;
-}>("accounts.v1.AccountOpened");
+export const accountOpenedCodec = eventCodec<AccountOpened__Input>("accounts.v1.AccountOpened");
 
 export interface Store {
   /**

@@ -2,6 +2,7 @@
 // entry's lines to account balances. The store runs them inside its transaction.
 import { createHash } from "node:crypto";
 import { isCurrency, isInt64, timestampOf } from "@obs/proto";
+import type { EntryPosted__Input } from "@obs/proto/gen/ledger/v1/EntryPosted.ts";
 import { AppError } from "@obs/service";
 
 /** Ids end up in Kafka keys, logs and URLs: bounded (control characters never reach here). */
@@ -170,7 +171,11 @@ export function entryJson(entry: Entry) {
 }
 
 /** ledger.v1.EntryPosted, schema_version 1. */
-export function entryPostedEvent(eventId: string, entry: Entry, balancesAfter: Iterable<Account>) {
+export function entryPostedEvent(
+  eventId: string,
+  entry: Entry,
+  balancesAfter: Iterable<Account>,
+): EntryPosted__Input {
   return {
     event_id: eventId,
     schema_version: 1,

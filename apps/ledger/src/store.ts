@@ -5,6 +5,7 @@ import { randomUUID } from "node:crypto";
 import { closePool, createPool, pingPool, sqlStateOf } from "@obs/db";
 import { enqueueSql } from "@obs/outbox";
 import { eventCodec } from "@obs/proto";
+import type { EntryPosted__Input } from "@obs/proto/gen/ledger/v1/EntryPosted.ts";
 import { AppError } from "@obs/service";
 import { asc, eq, inArray } from "drizzle-orm";
 import { drizzle, type PostgresJsDatabase } from "drizzle-orm/postgres-js";
@@ -21,7 +22,7 @@ import {
 import * as schema from "./schema.ts";
 import { accounts, entries, entryLines, outbox } from "./schema.ts";
 
-const codec = eventCodec<ReturnType<typeof entryPostedEvent>>("ledger.v1.EntryPosted");
+const codec = eventCodec<EntryPosted__Input>("ledger.v1.EntryPosted");
 
 export interface PostResult {
   entry: Entry;

@@ -264,24 +264,5 @@ export function call<Req, Res>(
   );
 }
 
-export async function metricsText(app: ReadModel): Promise<string> {
-  return (await fetch(`http://127.0.0.1:${app.httpPort}/metrics`)).text();
-}
-
-/** The value of the first sample of `name` whose labels include all of `labels`. */
-export function sample(
-  text: string,
-  name: string,
-  labels: Record<string, string>,
-): number | undefined {
-  for (const line of text.split("\n")) {
-    if (!line.startsWith(`${name}{`)) continue;
-    const close = line.lastIndexOf("}");
-    const labelText = line.slice(name.length + 1, close);
-    if (Object.entries(labels).every(([k, v]) => labelText.includes(`${k}="${v}"`)))
-      return Number(line.slice(close + 1).trim());
-  }
-  return undefined;
-}
-
 export { readTopic } from "../../../test/support/kafka.ts";
+export { metricsText, sample } from "../../../test/support/metrics.ts";

@@ -15,6 +15,7 @@ import {
 } from "@obs/kafka";
 import type { Logger } from "@obs/otel";
 import { epochMsOf, eventCodec, PoisonMessageError } from "@obs/proto";
+import type { SumMessage } from "@obs/proto/gen/adder/v1/SumMessage.ts";
 import type { AppKafka } from "@obs/service";
 import type { Store } from "./store.ts";
 
@@ -25,16 +26,7 @@ export interface SumEvent {
   producedAtMs: number;
 }
 
-/** adder.v1.SumMessage as the codec hands it out (snake_case, int64 as strings, defaults set). */
-interface SumMessageBody {
-  sum: string;
-  produced_at: { seconds: string; nanos: number } | null;
-  trace_id: string;
-  span_id: string;
-  message_id: string;
-}
-
-const codec = eventCodec<SumMessageBody>("adder.v1.SumMessage");
+const codec = eventCodec<SumMessage>("adder.v1.SumMessage");
 
 /**
  * Raw record → SumEvent. Beyond the codec's shape check, a message must carry what the

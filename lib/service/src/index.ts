@@ -1,4 +1,3 @@
-export { type AppRuntime, bootApp, type ServeOptions, serveHttp } from "./app.ts";
 export type {
   AppContext,
   AppDefinition,
@@ -14,6 +13,7 @@ export type {
 } from "./app-definition.ts";
 export { DEFAULT_PARTITIONS } from "./app-kafka.ts";
 export { APP_NAMES, APPS, type AppName, type AppSpec } from "./apps.ts";
+export { type AppRuntime, bootApp } from "./boot.ts";
 export { type AppConfig, loadConfig, positiveInt } from "./config.ts";
 export {
   AppError,

@@ -6,7 +6,6 @@
 import { databaseUrlFor } from "@obs/db";
 import { loadProto } from "@obs/proto";
 import { Hono } from "hono";
-import { bootApp } from "./app.ts";
 import type {
   AppContext,
   AppDefinition,
@@ -15,6 +14,7 @@ import type {
   StartOptions,
 } from "./app-definition.ts";
 import { appKafka } from "./app-kafka.ts";
+import { bootApp } from "./boot.ts";
 import type { ReadinessCheck } from "./http.ts";
 import { onShutdown } from "./lifecycle.ts";
 import { answers } from "./readiness.ts";
