@@ -155,9 +155,13 @@ describe("seed 000: accounts → orchestrator → ledger → outbox → read mod
         const described = trace ? describeSpans(trace) : [];
         // Each app exports on its own schedule: wait for all four and the projection span.
         const services = new Set(described.map((s) => s.service));
+        // The projection is in the trace unless its batch held other messages too (then the
+        // message's span links to the batch's trace instead).
+        const process = described.find((s) => s.name === "process ledger.entry.v1");
         const complete =
           ["orchestrator", "accounts", "ledger", "readmodel"].every((name) => services.has(name)) &&
-          described.some((s) => s.name === "process ledger.entry.v1");
+          process !== undefined &&
+          (process.links > 0 || described.some((s) => s.name === "project batch"));
         return complete ? described : undefined;
       },
       30_000,
@@ -194,6 +198,33 @@ describe("seed 000: accounts → orchestrator → ledger → outbox → read mod
         "orchestrator: ledger.v1.Ledger/PostEntry",
       ]),
     );
+    expect(process.reference).toBe("CHILD_OF");
+
+    // Its SQL, under the services that ran it: a CLIENT span per statement, named by its
+    // summary, inside the steps the seed names; never a value.
+    const statements = spans.filter((s) => s.tags["db.system.name"] === "postgresql");
+    for (const statement of statements) {
+      expect(statement.kind).toBe("client");
+      expect(JSON.stringify(statement.tags)).not.toContain(`manual-${traceId}`);
+      expect(JSON.stringify(statement.tags)).not.toContain(a);
+    }
+    const sqlOf = (service: string) =>
+      statements.filter((s) => s.service === service).map((s) => s.name);
+    const under = (service: string, step: string) =>
+      statements
+        .filter((s) => s.service === service && ancestry(s).includes(`${service}: ${step}`))
+        .map((s) => s.name);
+    expect(under("orchestrator", "idempotency claim").sort()).toEqual([
+      "INSERT orchestrator.transfers",
+      "SELECT orchestrator.transfers",
+    ]);
+    expect(sqlOf("orchestrator")).toContain("UPDATE orchestrator.transfers");
+    expect(sqlOf("accounts")).toEqual(["SELECT accounts.accounts", "SELECT accounts.accounts"]);
+    expect(under("ledger", "post entry")).toEqual(
+      expect.arrayContaining(["transaction", "INSERT ledger.entries", "INSERT ledger.outbox"]),
+    );
+    if (process.links === 0)
+      expect(under("readmodel", "project batch").join(" ")).toContain("INSERT readmodel.balances");
   }, 120_000);
 
   test("invariants hold under random concurrent transfers with retried idempotency keys", async () => {

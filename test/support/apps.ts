@@ -67,5 +67,9 @@ export function describeSpans(trace: JaegerTrace) {
     name: s.operationName,
     parent: s.references[0]?.spanID,
     kind: s.tags.find((t) => t.key === "span.kind")?.value,
+    /** How it hangs off its parent: CHILD_OF, or FOLLOWS_FROM when Jaeger saw a link. */
+    reference: s.references[0]?.refType,
+    links: s.references.length - (s.references[0] ? 1 : 0),
+    tags: Object.fromEntries(s.tags.map((t) => [t.key, t.value])) as Record<string, unknown>,
   }));
 }

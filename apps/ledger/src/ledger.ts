@@ -1,9 +1,11 @@
 // The use cases both ports share: post an entry (counting what was created) and read one.
-import type { Logger } from "@obs/otel";
+import { inSpan, type Logger } from "@obs/otel";
 import { AppError } from "@obs/service";
 import type { Meter } from "@opentelemetry/api";
 import type { Entry, NewEntry } from "./entry.ts";
 import type { PostResult, Store } from "./store.ts";
+
+const SCOPE = "@obs/ledger";
 
 export interface Ledger {
   post(entry: NewEntry): Promise<PostResult>;
@@ -23,7 +25,17 @@ export function createLedger(deps: {
   });
   return {
     async post(entry) {
-      const result = await store.postEntry(entry, topic);
+      // One step in the trace: the posting transaction, or the stored entry it replays.
+      const result = await inSpan(
+        SCOPE,
+        "post entry",
+        async (span) => {
+          const posted = await store.postEntry(entry, topic);
+          span.setAttribute("ledger.entry.created", posted.created);
+          return posted;
+        },
+        { "ledger.entry.lines": entry.lines.length },
+      );
       if (result.created) {
         // After the commit: a rolled-back posting never counts.
         entriesCreated.add(1);

@@ -5,6 +5,7 @@ import { randomUUID } from "node:crypto";
 import type { Kafka } from "@obs/kafka";
 import { eventCodec } from "@obs/proto";
 import { SpanKind } from "@opentelemetry/api";
+import type { ReadableSpan } from "@opentelemetry/sdk-trace";
 import type postgres from "postgres";
 import { ensureInfra, eventually } from "../../../test/support/infra.ts";
 import type { LedgerApp } from "../src/app.ts";
@@ -406,10 +407,38 @@ describe("outbox", () => {
     const server = finished.find((s) => s.kind === SpanKind.SERVER && s.name.includes("PostEntry"));
     expect(server).toBeDefined();
     const traceId = server?.spanContext().traceId;
-    const publish = finished.find(
-      (s) => s.name === "outbox publish" && s.spanContext().traceId === traceId,
+    const mine = finished.filter((s) => s.spanContext().traceId === traceId);
+    const childrenOf = (parent: ReadableSpan | undefined) =>
+      mine.filter((s) => s.parentSpanContext?.spanId === parent?.spanContext().spanId);
+    // server → post entry → transaction → its statements, the outbox row's among them.
+    const step = childrenOf(server).find((s) => s.name === "post entry");
+    expect(step?.kind).toBe(SpanKind.INTERNAL);
+    expect(step?.attributes).toMatchObject({
+      "ledger.entry.created": true,
+      "ledger.entry.lines": 2,
+    });
+    const transaction = childrenOf(step).find((s) => s.name === "transaction");
+    expect(transaction?.kind).toBe(SpanKind.CLIENT);
+    const statements = childrenOf(transaction).filter((s) => s.kind === SpanKind.CLIENT);
+    for (const statement of statements) {
+      expect(statement.kind).toBe(SpanKind.CLIENT);
+      expect(statement.attributes["db.system.name"]).toBe("postgresql");
+      expect(String(statement.attributes["db.query.text"])).not.toContain(a);
+    }
+    expect(statements.map((s) => s.attributes["db.query.summary"]).sort()).toEqual(
+      [
+        "INSERT ledger.entries",
+        "INSERT ledger.accounts SELECT",
+        "SELECT ledger.accounts",
+        "UPDATE ledger.accounts",
+        "INSERT ledger.entry_lines SELECT",
+        "INSERT ledger.outbox",
+      ].sort(),
     );
-    expect(publish?.parentSpanContext?.spanId).toBe(server?.spanContext().spanId);
+    // The outbox row carries the context it was written in: the relay's publish continues
+    // the posting's trace from inside its transaction.
+    const publish = mine.find((s) => s.name === "outbox publish");
+    expect(publish?.parentSpanContext?.spanId).toBe(transaction?.spanContext().spanId);
     const send = finished.find(
       (s) => s.name === `send ${topic}` && s.spanContext().traceId === traceId,
     );
@@ -432,8 +461,20 @@ describe("outbox", () => {
     });
     const server = finished.find((s) => s.kind === SpanKind.SERVER);
     expect(server?.parentSpanContext?.spanId).toBe(parent);
-    const publish = finished.find((s) => s.name === "outbox publish");
-    expect(publish?.parentSpanContext?.spanId).toBe(server?.spanContext().spanId);
+    // server → post entry → transaction → outbox publish.
+    const byId = new Map(finished.map((s) => [s.spanContext().spanId, s]));
+    const ancestry: string[] = [];
+    let span = finished.find((s) => s.name === "outbox publish");
+    while (span) {
+      ancestry.push(span.name);
+      span = byId.get(span.parentSpanContext?.spanId ?? "");
+    }
+    expect(ancestry).toEqual([
+      "outbox publish",
+      "transaction",
+      "post entry",
+      server?.name ?? "server",
+    ]);
   }, 30_000);
 
   test("two ledger instances: every posting's event is published exactly once", async () => {

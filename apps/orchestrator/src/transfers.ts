@@ -3,7 +3,7 @@
 // request) and post its entry to the ledger under that claim.
 import { randomUUID } from "node:crypto";
 import { isTransientDbError } from "@obs/db";
-import type { Logger } from "@obs/otel";
+import { inSpan, type Logger } from "@obs/otel";
 import { AppError, GrpcStatus } from "@obs/service";
 import type { Histogram, Meter } from "@opentelemetry/api";
 import { codeName, outcomeOf, storedError } from "./errors.ts";
@@ -16,6 +16,8 @@ import {
   type TransferRequest,
 } from "./transfer.ts";
 import type { Account, Upstreams } from "./upstream.ts";
+
+const SCOPE = "@obs/orchestrator";
 
 export interface CreateResult {
   transfer: Transfer;
@@ -192,6 +194,34 @@ function answerExisting(deps: Deps, row: TransferRow, hash: string): Promise<Cre
   return Promise.resolve(answerOf(row, true));
 }
 
+/** What the idempotency claim found: a new key, now claimed by this request, or its record. */
+type KeyClaim =
+  | { kind: "new"; claimed: ClaimedTransfer; accounts: [Account, Account] }
+  | { kind: "known"; row: TransferRow };
+
+/**
+ * The idempotency claim: the key's record if it has one, otherwise (once both accounts check
+ * out) a new pending row claimed by this request; a request that loses the insert race reads
+ * the winner's.
+ */
+async function claimKey(
+  deps: Deps,
+  request: TransferRequest,
+  hash: string,
+  checking: Promise<[Account, Account]>,
+): Promise<KeyClaim> {
+  const existing = await deps.store.find(request.idempotencyKey);
+  if (existing) return { kind: "known", row: existing };
+  // Checked before anything is written: an unknown account or a currency mismatch leaves no
+  // record, so the key can be used again once the caller has fixed the request.
+  const accounts = await checking;
+  const inserted = await deps.store.insertClaimed(request, hash, randomUUID());
+  if (inserted) return { kind: "new", claimed: inserted, accounts };
+  const winner = await deps.store.find(request.idempotencyKey);
+  if (!winner) throw new Error(`idempotency_key ${request.idempotencyKey} vanished`);
+  return { kind: "known", row: winner };
+}
+
 /** One transfer request, from its body to its answer (the use case, without its telemetry). */
 export async function createTransfer(deps: Deps, body: unknown): Promise<CreateResult> {
   const request = parseTransferRequest(await body);
@@ -200,18 +230,14 @@ export async function createTransfer(deps: Deps, body: unknown): Promise<CreateR
   // and a known key's answer ignores them, whatever they say.
   const checking = accountsOf(deps.upstreams, request);
   checking.catch(() => {});
-  const existing = await deps.store.find(request.idempotencyKey);
-  if (existing) return answerExisting(deps, existing, hash);
-
-  // Checked before anything is written: an unknown account or a currency mismatch leaves no
-  // record, so the key can be used again once the caller has fixed the request.
-  const accounts = await checking;
-  const inserted = await deps.store.insertClaimed(request, hash, randomUUID());
-  if (inserted) return postClaimed(deps, inserted, accounts);
-  // Another request with this key inserted first.
-  const winner = await deps.store.find(request.idempotencyKey);
-  if (!winner) throw new Error(`idempotency_key ${request.idempotencyKey} vanished`);
-  return answerExisting(deps, winner, hash);
+  const key = await inSpan(SCOPE, "idempotency claim", async (span) => {
+    const found = await claimKey(deps, request, hash, checking);
+    span.setAttribute("transfer.idempotency_key.state", found.kind);
+    return found;
+  });
+  return key.kind === "new"
+    ? postClaimed(deps, key.claimed, key.accounts)
+    : answerExisting(deps, key.row, hash);
 }
 
 /** A failure as the caller gets it: its own status, UNAVAILABLE for a database away, else INTERNAL. */

@@ -440,6 +440,40 @@ describe("observability", () => {
     expect(ledgerServer?.parentSpanContext?.spanId).toBe(postEntry?.spanContext().spanId);
   }, 15_000);
 
+  test("the idempotency claim is one span holding its statements; a replay's finds the record", async () => {
+    const body = transfer(11);
+    const claimOf = async () => {
+      const { traceId, traceparent } = newTrace();
+      expect((await post(body, { traceparent })).status).toBeLessThan(300);
+      const mine = spans.getFinishedSpans().filter((s) => s.spanContext().traceId === traceId);
+      const server = mine.find((s) => s.name === "POST /v1/transfers");
+      const claim = mine.find((s) => s.name === "idempotency claim");
+      expect(claim?.kind).toBe(SpanKind.INTERNAL);
+      expect(claim?.parentSpanContext?.spanId).toBe(server?.spanContext().spanId as string);
+      const statements = mine.filter(
+        (s) => s.parentSpanContext?.spanId === claim?.spanContext().spanId,
+      );
+      for (const statement of statements) {
+        expect(statement.kind).toBe(SpanKind.CLIENT);
+        expect(statement.attributes).toMatchObject({
+          "db.system.name": "postgresql",
+          "db.collection.name": "orchestrator.transfers",
+        });
+        expect(String(statement.attributes["db.query.text"])).not.toContain(body.idempotency_key);
+      }
+      return { claim, statements: statements.map((s) => s.name) };
+    };
+    const first = await claimOf();
+    expect(first.claim?.attributes["transfer.idempotency_key.state"]).toBe("new");
+    expect(first.statements).toEqual([
+      "SELECT orchestrator.transfers",
+      "INSERT orchestrator.transfers",
+    ]);
+    const replay = await claimOf();
+    expect(replay.claim?.attributes["transfer.idempotency_key.state"]).toBe("known");
+    expect(replay.statements).toEqual(["SELECT orchestrator.transfers"]);
+  }, 15_000);
+
   test("/metrics has transfer_latency_seconds by outcome and the RPC client histogram", async () => {
     const text = await (await fetch(`http://127.0.0.1:${app.httpPort}/metrics`)).text();
     for (const outcome of ["created", "replayed", "invalid_argument", "failed_precondition"])

@@ -3,10 +3,12 @@
 // one by one and the good records of the batch are still applied.
 import { withRetry } from "@obs/db";
 import type { BatchHandler, Consumer } from "@obs/kafka";
-import type { Logger } from "@obs/otel";
+import { inSpan, type Logger } from "@obs/otel";
 import type { AppKafka, LagOptions } from "@obs/service";
 import { eventDecoder, type ReadModelEvent } from "./events.ts";
 import type { Store } from "./store.ts";
+
+const SCOPE = "@obs/readmodel";
 
 export interface ProjectionConsumerOptions {
   kafka: Pick<AppKafka, "consumer">;
@@ -32,8 +34,9 @@ export function startProjectionConsumer(options: ProjectionConsumerOptions): Pro
   const seen = new Set<string>();
 
   // lib/kafka's consumer middleware opens the batch's and each message's `process` spans (the
-  // latter children of their producers, so each transfer is one trace down to this projection);
-  // this applies the batch.
+  // latter children of their producers, so each transfer is one trace down to this projection,
+  // and linked to the batch's); this applies the batch, each attempt a `project batch` span
+  // holding its transaction.
   const eachBatch: BatchHandler<ReadModelEvent> = async (batch, context) => {
     seen.add(`${context.topic}:${context.partition}`);
     const records = batch.map(({ message, payload }) => ({
@@ -42,7 +45,19 @@ export function startProjectionConsumer(options: ProjectionConsumerOptions): Pro
       partition: message.partition,
       offset: message.offset,
     }));
-    const result = await withRetry(() => store.applyBatch(records), {
+    const project = () =>
+      inSpan(
+        SCOPE,
+        "project batch",
+        async (span) => {
+          const applied = await store.applyBatch(records);
+          for (const [name, value] of Object.entries(applied))
+            span.setAttribute(`readmodel.projection.${name}`, value);
+          return applied;
+        },
+        { "messaging.batch.message_count": records.length },
+      );
+    const result = await withRetry(project, {
       signal: context.signal,
       delayMs: options.retryDelayMs ?? 200,
       onRetry: (error, attempt) =>

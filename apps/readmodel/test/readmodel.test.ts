@@ -8,6 +8,7 @@ import type { Balance } from "@obs/proto/gen/readmodel/v1/Balance.ts";
 import type { ListStatementsResponse } from "@obs/proto/gen/readmodel/v1/ListStatementsResponse.ts";
 import type { ReadModelClient } from "@obs/proto/gen/readmodel/v1/ReadModel.ts";
 import { SpanKind } from "@opentelemetry/api";
+import type { ReadableSpan } from "@opentelemetry/sdk-trace";
 import { ensureInfra, eventually } from "../../../test/support/infra.ts";
 import type { ReadModel } from "../src/app.ts";
 import { withSeedConsumerLag } from "../src/lag.ts";
@@ -145,6 +146,43 @@ describe("projection", () => {
       expect(processed?.parentSpanContext?.spanId).toBe(send?.spanContext().spanId as string);
       expect(processed?.attributes["messaging.consumer.group.name"]).toBe(app.groupId);
     }
+  }, 60_000);
+
+  test("a batch is projected in a `project batch` span holding its statement, reached from the message's span", async () => {
+    const ledger = new TestLedger();
+    const [a, b] = [newAccountId(), newAccountId()];
+    const [report] = await produceEntries(kafka, topics.entries, [ledger.transfer(a, b, 3)]);
+    await balancesMatch(app, ledger.balances);
+    // The message's span ends just after the projection committed.
+    const isOurs = (s: ReadableSpan) =>
+      s.name === `process ${topics.entries}` &&
+      s.attributes["messaging.kafka.offset"] === Number(report?.offset) &&
+      s.attributes["messaging.destination.partition.id"] === String(report?.partition);
+    const finished = await eventually("the message's process span", async () => {
+      const all = spans.getFinishedSpans();
+      return all.some(isOurs) ? all : undefined;
+    });
+    const processed = finished.find(isOurs);
+    // The projection runs in the message's own span when its batch was just it, else in the
+    // batch's span, which the message's span links to.
+    const batchId = processed?.links[0]?.context.spanId ?? processed?.spanContext().spanId;
+    const project = finished.find(
+      (s) => s.name === "project batch" && s.parentSpanContext?.spanId === batchId,
+    );
+    expect(project?.kind).toBe(SpanKind.INTERNAL);
+    expect(project?.attributes["readmodel.projection.applied"]).toBeGreaterThanOrEqual(1);
+    // The projection is one statement (its own transaction), so no transaction span.
+    const statements = finished.filter(
+      (s) => s.parentSpanContext?.spanId === project?.spanContext().spanId,
+    );
+    expect(statements).toHaveLength(1);
+    const [statement] = statements;
+    expect(statement?.kind).toBe(SpanKind.CLIENT);
+    expect(statement?.attributes["db.system.name"]).toBe("postgresql");
+    expect(String(statement?.attributes["db.query.summary"])).toContain(
+      "INSERT readmodel.balances",
+    );
+    expect(String(statement?.attributes["db.query.text"])).not.toContain(a);
   }, 60_000);
 
   test("an event produced twice with the same event_id is applied once", async () => {

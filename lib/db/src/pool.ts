@@ -1,10 +1,12 @@
-// Every app's PostgreSQL pool, configured once: server notices are not logged, and a database
-// that does not answer fails a connection attempt after 5 s, so /readyz, requests and a
-// consumer's retries learn it quickly instead of hanging.
+// Every app's PostgreSQL pool, configured once: server notices are not logged, a database
+// that does not answer fails a connection attempt after 5 s (so /readyz, requests and a
+// consumer's retries learn it quickly instead of hanging), and every statement is traced and
+// measured (./tracing.ts).
 import postgres from "postgres";
+import { targetOf, traced } from "./tracing.ts";
 
 export function createPool(url: string, max: number): postgres.Sql {
-  return postgres(url, { max, onnotice: () => {}, connect_timeout: 5 });
+  return traced(postgres(url, { max, onnotice: () => {}, connect_timeout: 5 }), targetOf(url));
 }
 
 /** Throws when the database does not answer: what /readyz asks a store. */

@@ -182,7 +182,7 @@ describe("kafkaTelemetry hooks", () => {
       expect(process.kind).toBe(SpanKind.CONSUMER);
       expect(process.spanContext().traceId).toBe(traceId);
       expect(process.parentSpanContext?.spanId).toBe(send.spanContext().spanId);
-      expect(process.links.map((l) => l.context.spanId)).toEqual([send.spanContext().spanId]);
+      expect(process.links).toEqual([]);
       expect(process.attributes).toMatchObject({
         "messaging.system": "kafka",
         "messaging.operation.name": "process",
@@ -333,53 +333,84 @@ describe("kafkaTelemetry hooks", () => {
     expect(await sample("kafka_messages_produced_total", { topic: t })).toBeUndefined();
   });
 
-  test("batch consumers: one process span per batch, linked to every producer span", async () => {
+  test("batch consumers: a batch's span links to every producer; each message's span is its producer's child, linked to the batch", async () => {
     const t = await topic("batch", 1);
     await producer.send(
       Array.from({ length: 3 }, (_, i) => ({ topic: t, key: "same", value: String(i) })),
     );
     const sends = await waitForSpans(`send ${t}`, 3);
-    let received = 0;
+    const sendIds = sends.map((s) => s.spanContext().spanId).sort();
+    // The span each batch's handler ran in, by the batch's size.
+    const handledIn: { size: number; spanId: string }[] = [];
     consume({
       groupId: `${t}.group`,
       topics: [t],
       eachBatch: (batch) => {
-        received += batch.length;
+        handledIn.push({
+          size: batch.length,
+          spanId: trace.getActiveSpan()?.spanContext().spanId ?? "none",
+        });
       },
     });
-    await eventually("batches", async () => (received >= 3 ? true : undefined));
-    const batches = await eventually("batch spans", async () => {
-      // The batch spans; each message has a `process` span of its own too (checked below).
-      const found = spans(`process ${t}`, SpanKind.CONSUMER).filter(
-        (s) => s.attributes["messaging.batch.message_count"] !== undefined,
-      );
-      const total = found.reduce(
-        (n, s) => n + Number(s.attributes["messaging.batch.message_count"]),
-        0,
-      );
-      return total >= 3 ? found : undefined;
+    const all = await eventually("process spans", async () => {
+      const found = spans(`process ${t}`, SpanKind.CONSUMER);
+      const messages = found.filter((s) => s.attributes["messaging.kafka.offset"] !== undefined);
+      return messages.length >= 3 ? found : undefined;
     });
-    const linked = batches.flatMap((b) => b.links.map((l) => l.context.spanId)).sort();
-    expect(linked).toEqual(sends.map((s) => s.spanContext().spanId).sort());
-    for (const batch of batches) {
-      expect(batch.links).toHaveLength(Number(batch.attributes["messaging.batch.message_count"]));
-      expect(batch.attributes["messaging.consumer.group.name"]).toBe(`${t}.group`);
-      expect(batch.attributes["messaging.kafka.offset"]).toBeUndefined();
-    }
-    expect(await sample("kafka_messages_consumed_total", { topic: t })).toBe(3);
-    // And one `process` span per message, child of its producer's `send` span, so each
+    const perMessage = all.filter((s) => s.attributes["messaging.kafka.offset"] !== undefined);
+    const batches = all.filter((s) => s.attributes["messaging.batch.message_count"] !== undefined);
+    // Every message: one `process` span, child of its producer's `send` span, so each
     // request's trace reaches the consumer that applied it.
-    const perMessage = spans(`process ${t}`, SpanKind.CONSUMER).filter(
-      (s) => s.attributes["messaging.batch.message_count"] === undefined,
-    );
-    expect(perMessage.map((s) => s.parentSpanContext?.spanId).sort()).toEqual(
-      sends.map((s) => s.spanContext().spanId).sort(),
-    );
+    expect(perMessage.map((s) => s.parentSpanContext?.spanId).sort()).toEqual(sendIds);
     for (const span of perMessage) {
       const parent = sends.find((s) => s.spanContext().spanId === span.parentSpanContext?.spanId);
       expect(span.spanContext().traceId).toBe(parent?.spanContext().traceId ?? "no parent");
-      expect(span.attributes["messaging.kafka.offset"]).toBeDefined();
     }
+    // A batch of several: its own span, linked to each message's producer; each message's span
+    // links to it, and the handler ran in it. Of one: the message's span is the batch's.
+    const batchIds = new Set(batches.map((b) => b.spanContext().spanId));
+    const inBatches = perMessage.filter((s) => s.links.length > 0);
+    for (const span of inBatches) {
+      expect(span.links).toHaveLength(1);
+      expect(batchIds.has(span.links[0]?.context.spanId ?? "none")).toBe(true);
+    }
+    const linked = batches.flatMap((b) => b.links.map((l) => l.context.spanId)).sort();
+    expect(linked).toEqual(inBatches.map((s) => s.parentSpanContext?.spanId ?? "").sort());
+    for (const batch of batches) {
+      expect(batch.links).toHaveLength(Number(batch.attributes["messaging.batch.message_count"]));
+      expect(batch.attributes["messaging.batch.message_count"]).toBeGreaterThan(1);
+      expect(batch.attributes["messaging.consumer.group.name"]).toBe(`${t}.group`);
+      expect(batch.attributes["messaging.kafka.offset"]).toBeUndefined();
+    }
+    const ranIn = new Set(handledIn.map((h) => h.spanId));
+    for (const h of handledIn) {
+      if (h.size > 1) expect(batchIds.has(h.spanId)).toBe(true);
+      else expect(perMessage.map((s) => s.spanContext().spanId)).toContain(h.spanId);
+    }
+    expect(ranIn.size).toBe(handledIn.length);
+    expect(handledIn.reduce((n, h) => n + h.size, 0)).toBe(3);
+    expect(await sample("kafka_messages_consumed_total", { topic: t })).toBe(3);
+  });
+
+  test("a batch of one message is handled in that message's span, child of its producer's", async () => {
+    const t = await topic("batch-of-one", 1);
+    await producer.send([{ topic: t, key: "one", value: "1" }]);
+    const [send] = await waitForSpans(`send ${t}`, 1);
+    const handledIn: string[] = [];
+    consume({
+      groupId: `${t}.group`,
+      topics: [t],
+      eachBatch: () => {
+        handledIn.push(trace.getActiveSpan()?.spanContext().spanId ?? "none");
+      },
+    });
+    const [process] = await waitForSpans(`process ${t}`, 1);
+    expect(handledIn).toEqual([process?.spanContext().spanId ?? "no span"]);
+    expect(process?.parentSpanContext?.spanId).toBe(send?.spanContext().spanId);
+    expect(process?.links).toEqual([]);
+    expect(process?.attributes["messaging.batch.message_count"]).toBeUndefined();
+    expect(process?.attributes["messaging.kafka.offset"]).toBe(0);
+    expect(await sample("kafka_messages_consumed_total", { topic: t })).toBe(1);
   });
 });
 

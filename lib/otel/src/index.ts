@@ -20,4 +20,5 @@ export { type CreateLoggerOptions, createLogger, type Logger } from "./logger.ts
 export { type MetricsPayload, PROMETHEUS_CONTENT_TYPE, PROMETHEUS_VIEWS } from "./prometheus.ts";
 export { buildResource, type ResourceOptions } from "./resource.ts";
 export { type ShutdownOnSignalsOptions, shutdownOnSignals } from "./shutdown.ts";
+export { inSpan } from "./step.ts";
 export { startTelemetry, type Telemetry, type TelemetryOptions } from "./telemetry.ts";

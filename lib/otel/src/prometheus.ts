@@ -34,6 +34,11 @@ export const PROMETHEUS_VIEWS: ViewOptions[] = [
     instrumentName: "http.server.request.duration",
     name: "http_server_request_duration_seconds",
   },
+  // The semconv database client histogram, recorded by lib/db for every statement.
+  {
+    instrumentName: "db.client.operation.duration",
+    name: "db_client_operation_duration_seconds",
+  },
 ];
 
 export interface PrometheusPull {

@@ -77,18 +77,23 @@ export function consumeMiddleware(deps: ConsumerDeps): ConsumeMiddleware {
 }
 
 /**
- * A partition batch gets one `process <topic>` CONSUMER span in the ambient context, linked to
- * every message's producer (semconv gives a batch no single parent), and each message its own
- * `process <topic>` span, child of its producer's, so every request's trace reaches the
- * consumer that applied it. The handler runs in the batch span; the message spans end with the
- * batch, as the handler applies the batch as one.
+ * A partition batch of several messages gets one `process <topic>` CONSUMER span in the
+ * ambient context, linked to every message's producer (semconv gives a batch no single parent),
+ * and each message its own `process <topic>` span, child of its producer's, so every request's
+ * trace reaches the consumer that applied it, linked to the batch span, where the handler runs
+ * (its statements). A batch of one message (what a quiet system mostly sees) is that
+ * message's processing: its span, child of the producer's, is the only one and the handler runs
+ * in it, so the request's trace holds what the handler did too.
  */
 export function consumeBatchMiddleware(deps: ConsumerDeps): ConsumeBatchMiddleware {
   const { metrics, failures } = deps;
   return async (messages, messageContext, next) => {
     const first = messages[0];
     if (!first) return next();
-    const batch = startBatchSpan(deps.tracerProvider, first, messages, messageContext.groupId);
+    const batch =
+      messages.length > 1
+        ? startBatchSpan(deps.tracerProvider, first, messages, messageContext.groupId)
+        : undefined;
     const perMessage = messages.map((message) => {
       metrics.observeDelivery(message.topic, message.headers);
       const span = startConsumerSpan(message.topic, message.headers, {
@@ -97,20 +102,22 @@ export function consumeBatchMiddleware(deps: ConsumerDeps): ConsumeBatchMiddlewa
         group: messageContext.groupId,
         key: deps.recordMessageKey ? message.key : undefined,
         tracerProvider: deps.tracerProvider,
+        links: batch ? [{ context: batch.span.spanContext() }] : undefined,
       });
       if (message.value === null)
         span.span.setAttribute(ATTR_MESSAGING_KAFKA_MESSAGE_TOMBSTONE, true);
       failures.open(message, span);
       return span;
     });
+    const handlerSpan = batch ?? (perMessage[0] as MessagingSpan);
     try {
-      await context.with(batch.context, next);
+      await context.with(handlerSpan.context, next);
       for (const span of perMessage) span.end();
-      batch.end();
+      batch?.end();
     } catch (error) {
       for (const message of messages) failures.count(message, error);
       for (const span of perMessage) span.end(error);
-      batch.end(error);
+      batch?.end(error);
       throw error;
     } finally {
       metrics.consumed(first.topic, messages.length);

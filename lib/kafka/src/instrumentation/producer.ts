@@ -16,7 +16,7 @@ export interface ProducerDeps {
 
 /**
  * One `send <topic>` PRODUCER span per message, not per batch: each message needs its own
- * creation context in its headers for the consumer's parent and link (semconv: a batch send
+ * creation context in its headers for the consumer's parent (semconv: a batch send
  * would need a `create` span per message anyway), and partition and offset are per message.
  */
 export function produceMiddleware(deps: ProducerDeps): ProduceMiddleware {

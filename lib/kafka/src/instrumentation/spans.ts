@@ -59,6 +59,8 @@ export interface ConsumerSpanOptions {
   group: string;
   key?: KafkaKey;
   tracerProvider?: TracerProvider;
+  /** e.g. the batch span that applied this message, whose trace holds the handler's spans. */
+  links?: Link[];
 }
 
 const decoder = new TextDecoder();
@@ -113,9 +115,10 @@ export function startProducerSpan(topic: string, options: ProducerSpanOptions = 
 
 /**
  * CONSUMER span `process <topic>` for handling one message. Its parent is the producer's
- * span, so Jaeger shows one connected trace, and it also links to it, which is what the
- * messaging semconv asks of consumers (and what survives if a tool ignores the parent).
- * Without trace headers it starts a new trace.
+ * span, so Jaeger shows one connected trace with a CHILD_OF edge. No link to that same span:
+ * the conventions make the link optional when the producer is the parent, and Jaeger's OTLP
+ * translator merges a parent that is also linked into one FOLLOWS_FROM reference, which reads
+ * as detached. Without trace headers it starts a new trace.
  */
 export function startConsumerSpan(
   topic: string,
@@ -123,16 +126,13 @@ export function startConsumerSpan(
   options: ConsumerSpanOptions,
 ): MessagingSpan {
   const parent = extractTraceContext(headers);
-  const producer = trace.getSpanContext(parent);
-  const links: Link[] =
-    producer && trace.isSpanContextValid(producer) ? [{ context: producer }] : [];
   const attributes = baseAttributes(topic, "process", options.key);
   attributes[ATTR_MESSAGING_DESTINATION_PARTITION_ID] = String(options.partition);
   attributes[ATTR_MESSAGING_KAFKA_OFFSET] = Number(options.offset);
   attributes[ATTR_MESSAGING_CONSUMER_GROUP_NAME] = options.group;
   const span = kafkaTracer(options.tracerProvider).startSpan(
     `process ${topic}`,
-    { kind: SpanKind.CONSUMER, attributes, links },
+    { kind: SpanKind.CONSUMER, attributes, links: options.links },
     parent,
   );
   return messagingSpan(span, parent);
