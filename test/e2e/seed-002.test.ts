@@ -350,6 +350,65 @@ describe("seed 002: adder → Kafka → totalizer", () => {
     }
   }, 150_000);
 
+  test("an exemplar of kafka_message_delivery_latency in Prometheus leads to a trace Jaeger has", async () => {
+    interface Exemplars {
+      status: string;
+      data: {
+        seriesLabels: Record<string, string>;
+        exemplars: { labels: Record<string, string>; value: string; timestamp: number }[];
+      }[];
+    }
+    const since = Date.now() / 1000 - 1;
+    // Prometheus asks the apps for OpenMetrics and keeps the exemplars of each scrape.
+    const exemplar = await eventually(
+      "an exemplar from query_exemplars",
+      async () => {
+        await burst(10);
+        const query = new URLSearchParams({
+          query: 'kafka_message_delivery_latency_bucket{topic="adder.sums.v1"}',
+          start: String(since),
+          end: String(Date.now() / 1000 + 60),
+        });
+        const response = await fetch(`${ENDPOINTS.prometheus}/api/v1/query_exemplars?${query}`);
+        const body = (await response.json()) as Exemplars;
+        if (body.status !== "success") throw new Error(JSON.stringify(body));
+        return body.data
+          .flatMap((series) => series.exemplars.map((e) => ({ ...e, series: series.seriesLabels })))
+          .find((e) => e.timestamp >= since && e.labels.trace_id);
+      },
+      60_000,
+      2000,
+    );
+    expect(exemplar.series.app).toBe("totalizer");
+    expect(exemplar.labels.span_id).toMatch(/^[0-9a-f]{16}$/);
+    // At most the bucket's upper bound: the exemplar sits on the bucket its value fell in.
+    expect(Number(exemplar.value)).toBeLessThanOrEqual(Number(exemplar.series.le ?? "Infinity"));
+    const spans = await eventually(
+      "the exemplar's trace in Jaeger",
+      async () => {
+        const response = await fetch(
+          `${ENDPOINTS.jaegerQuery}/api/traces/${exemplar.labels.trace_id}`,
+        );
+        if (!response.ok) return undefined;
+        const [trace] = ((await response.json()) as { data: Parameters<typeof describeSpans>[0][] })
+          .data;
+        const described = trace ? describeSpans(trace) : [];
+        // Each app exports on its own schedule: wait for the adder's half too.
+        const complete =
+          described.some((s) => s.id === exemplar.labels.span_id) &&
+          described.some((s) => s.service === "adder" && s.kind === "server");
+        return complete ? described : undefined;
+      },
+      30_000,
+      500,
+    );
+    // The sample was taken in the message's process span, in the trace of the Add request.
+    const span = spans.find((s) => s.id === exemplar.labels.span_id);
+    expect(span).toMatchObject({ service: "totalizer", name: "process adder.sums.v1" });
+    const send = spans.find((s) => s.id === span?.parent);
+    expect(send).toMatchObject({ service: "adder", name: "send adder.sums.v1" });
+  }, 120_000);
+
   test("with the totalizer stopped, lag rises in Prometheus; after a restart it returns to 0 and the total is exact", async () => {
     const before = await settled();
     await stopApp(totalizer);

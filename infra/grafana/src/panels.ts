@@ -49,6 +49,8 @@ export function timeseries({
       datasource: PROMETHEUS,
       expr: q.expr,
       legendFormat: q.legend,
+      // Quantiles of a histogram show its exemplars: dots that open the trace in Jaeger.
+      ...(q.expr.includes("_bucket[") ? { exemplar: true } : {}),
     })),
   };
 }

@@ -33,6 +33,8 @@ export const prometheus: Service = {
       `--web.listen-address=127.0.0.1:${PORTS.prometheus}`,
       // Lets tests reload rules (POST /-/reload) without a restart.
       "--web.enable-lifecycle",
+      // Keeps the exemplars the apps serve (OpenMetrics), so a latency bucket leads to a trace.
+      "--enable-feature=exemplar-storage",
     ]);
   },
 };

@@ -40,7 +40,7 @@ test("kafka metrics come out under seed 002's names", async () => {
   const observed = kafka.observeDelivery(
     "adder.sums.v1",
     stampProducedAt<Record<string, string>>({}, 1_000_000),
-    1_000_003,
+    { now: 1_000_003 },
   );
   expect(observed).toBe(3);
   expect(kafka.observeDelivery("adder.sums.v1", {})).toBeUndefined();

@@ -1,6 +1,13 @@
 import { PrometheusExporter, PrometheusSerializer } from "@opentelemetry/exporter-prometheus";
 import type { ViewOptions } from "@opentelemetry/sdk-metrics";
 import {
+  acceptsOpenMetrics,
+  type ExemplarReservoir,
+  OPENMETRICS_CONTENT_TYPE,
+  sanitizeName,
+  toOpenMetrics,
+} from "./exemplars/index.ts";
+import {
   METRIC_RPC_CLIENT_CALL_DURATION,
   METRIC_RPC_SERVER_CALL_DURATION,
 } from "./grpc/semconv.ts";
@@ -41,10 +48,22 @@ export const PROMETHEUS_VIEWS: ViewOptions[] = [
   },
 ];
 
+/** An instrument's name as the exposition writes it, after the views' renames. */
+export function exportedNameOf(views: ViewOptions[]): (instrument: string) => string {
+  const renamed = new Map(
+    views.flatMap((v) => (v.instrumentName && v.name ? [[v.instrumentName, v.name]] : [])),
+  );
+  return (instrument) => sanitizeName(renamed.get(instrument) ?? instrument);
+}
+
 export interface PrometheusPull {
   /** Register with the MeterProvider. */
   reader: PrometheusExporter;
-  render(): Promise<MetricsPayload>;
+  /**
+   * The exposition for a scraper's Accept header: OpenMetrics with exemplars when it asks for
+   * it (Prometheus does), else the Prometheus text format 0.0.4.
+   */
+  render(accept?: string | null): Promise<MetricsPayload>;
 }
 
 /**
@@ -52,15 +71,18 @@ export interface PrometheusPull {
  * keeps the exporter from opening its own port (9464), which the apps' port plan has no
  * room for.
  */
-export function createPrometheusPull(): PrometheusPull {
+export function createPrometheusPull(exemplars: ExemplarReservoir): PrometheusPull {
   const reader = new PrometheusExporter({ preventServerStart: true });
   // Scope labels (otel_scope_name=...) on every series would only add noise to PromQL.
   const serializer = new PrometheusSerializer(undefined, false, undefined, false, true);
   return {
     reader,
-    async render() {
+    async render(accept) {
       const { resourceMetrics } = await reader.collect();
-      return { contentType: PROMETHEUS_CONTENT_TYPE, body: serializer.serialize(resourceMetrics) };
+      const text = serializer.serialize(resourceMetrics);
+      return acceptsOpenMetrics(accept)
+        ? { contentType: OPENMETRICS_CONTENT_TYPE, body: toOpenMetrics(text, exemplars) }
+        : { contentType: PROMETHEUS_CONTENT_TYPE, body: text };
     },
   };
 }

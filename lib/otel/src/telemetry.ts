@@ -34,10 +34,12 @@ import {
   tracesExporterKind,
   warnOnUnsupportedProtocol,
 } from "./config.ts";
+import { ExemplarReservoir, withExemplars } from "./exemplars/index.ts";
 import { type CreateLoggerOptions, createLogger, type Logger } from "./logger.ts";
 import { registerProcessMetrics } from "./process-metrics.ts";
 import {
   createPrometheusPull,
+  exportedNameOf,
   type MetricsPayload,
   PROMETHEUS_CONTENT_TYPE,
   PROMETHEUS_VIEWS,
@@ -73,10 +75,13 @@ export interface Telemetry {
   readonly logger: Logger;
   readonly tracerProvider: ApiTracerProvider;
   readonly meterProvider: ApiMeterProvider;
-  /** Prometheus text for the app's `/metrics` route. */
-  renderMetrics(): Promise<MetricsPayload>;
-  /** The same as a fetch `Response`, for Bun.serve or Hono: `app.get("/metrics", () => t.metricsHandler())`. */
-  metricsHandler(): Promise<Response>;
+  /**
+   * The app's `/metrics`, in the format a scraper's Accept header asks for: OpenMetrics with
+   * exemplars on histogram buckets for Prometheus, else the Prometheus text format.
+   */
+  renderMetrics(accept?: string | null): Promise<MetricsPayload>;
+  /** The same as a fetch `Response`, for Bun.serve or Hono: `app.get("/metrics", (c) => t.metricsHandler(c.req.raw))`. */
+  metricsHandler(request?: Request): Promise<Response>;
   /** Exports buffered spans now. */
   forceFlush(): Promise<void>;
   /** Flushes and stops spans and metrics, then releases the global registrations. Idempotent. */
@@ -116,12 +121,12 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
     spanProcessors: options.spanProcessors ?? defaultSpanProcessors(options.spanExporter),
   });
 
-  const prometheus = createPrometheusPull();
-  const meterProvider = new MeterProvider({
-    resource,
-    readers: [prometheus.reader],
-    views: [...PROMETHEUS_VIEWS, ...(options.views ?? [])],
-  });
+  const exemplars = new ExemplarReservoir();
+  const prometheus = createPrometheusPull(exemplars);
+  const views = [...PROMETHEUS_VIEWS, ...(options.views ?? [])];
+  const sdkMeterProvider = new MeterProvider({ resource, readers: [prometheus.reader], views });
+  // Every histogram keeps exemplars (trace and span of a sampled measurement per bucket).
+  const meterProvider = withExemplars(sdkMeterProvider, exemplars, exportedNameOf(views));
 
   // Replacing, not adding: the API refuses a second registration while one is active.
   trace.disable();
@@ -144,7 +149,7 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
       stopProcessMetrics();
       const results = await Promise.allSettled([
         tracerProvider.shutdown(),
-        meterProvider.shutdown(),
+        sdkMeterProvider.shutdown(),
       ]);
       // Only release the globals if they are still ours; a later startTelemetry owns them.
       if (trace.getTracerProvider() instanceof ProxyTracerProvider) {
@@ -171,9 +176,9 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
     logger,
     tracerProvider,
     meterProvider,
-    renderMetrics: () => prometheus.render(),
-    metricsHandler: async () => {
-      const { contentType, body } = await prometheus.render();
+    renderMetrics: (accept) => prometheus.render(accept),
+    metricsHandler: async (request) => {
+      const { contentType, body } = await prometheus.render(request?.headers.get("accept"));
       return new Response(body, { headers: { "content-type": contentType } });
     },
     forceFlush: () => tracerProvider.forceFlush(),

@@ -6,7 +6,7 @@ import { errorType } from "@obs/otel";
 import { context, ROOT_CONTEXT, type Tracer } from "@opentelemetry/api";
 import type postgres from "postgres";
 import type { Instruments } from "./relay-instruments.ts";
-import { endSpans, type SpannedRow, startPublishSpans } from "./relay-spans.ts";
+import { endSpans, type SpannedRow, startPublishSpans, storedContext } from "./relay-spans.ts";
 
 /** As selected: epoch ms and JSON text, because drizzle swaps a shared client's date parsers. */
 export interface OutboxRow extends SpannedRow {
@@ -135,13 +135,18 @@ export async function markPublished(tx: Tx, deps: PassDeps, rows: OutboxRow[]): 
   await tx`update ${tx(deps.qualified)} set published_at = now() where id = any(${rows.map((r) => r.id)}::bigint[])`;
 }
 
-/** Counted once committed: a failed commit means the rows will be sent again. */
+/**
+ * Counted once committed: a failed commit means the rows will be sent again. Each latency
+ * sample is made in the row's stored trace context, so its exemplar is the writing request.
+ */
 export function recordPublished(deps: PassDeps, rows: OutboxRow[], now = Date.now()): void {
   for (const row of rows) {
     deps.instruments.published.add(1, { topic: row.topic });
-    deps.instruments.latency.record(Math.max(0, now - row.created_ms) / 1000, {
-      topic: row.topic,
-    });
+    deps.instruments.latency.record(
+      Math.max(0, now - row.created_ms) / 1000,
+      { topic: row.topic },
+      storedContext(row),
+    );
   }
 }
 

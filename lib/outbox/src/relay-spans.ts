@@ -1,6 +1,7 @@
 // The relay's spans: each row's publication is a span in the trace of the request that wrote it.
 import { errorType } from "@obs/otel";
 import {
+  type Context,
   propagation,
   ROOT_CONTEXT,
   type Span,
@@ -52,6 +53,11 @@ export function startPublishSpans(tracer: Tracer, qualified: string, rows: Spann
     propagation.inject(trace.setSpan(parent, span), headers);
     return { span, headers };
   });
+}
+
+/** The trace context of the request that wrote the row, from its stored headers. */
+export function storedContext(row: SpannedRow): Context {
+  return propagation.extract(ROOT_CONTEXT, JSON.parse(row.headers) as OutboxHeaders);
 }
 
 export function endSpans(spans: Span[], error?: unknown) {

@@ -141,7 +141,11 @@ export function httpTracing(telemetry: HttpTelemetry): MiddlewareHandler {
     }
     span.setAttributes(end);
     span.end();
-    duration.record((performance.now() - startedAt) / 1000, { ...common, ...end });
+    duration.record(
+      (performance.now() - startedAt) / 1000,
+      { ...common, ...end },
+      trace.setSpan(parent, span),
+    );
 
     if (thrown !== undefined) throw thrown;
   };

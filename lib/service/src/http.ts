@@ -12,8 +12,8 @@ export type ReadinessCheck = () => Promise<void>;
 export interface HttpServerOptions {
   port: number;
   host?: string;
-  /** Prometheus exposition: content type and body. */
-  metrics: () => Promise<{ contentType: string; body: string }>;
+  /** The exposition for the scraper's Accept header: content type and body. */
+  metrics: (accept?: string) => Promise<{ contentType: string; body: string }>;
   /** Named checks for /readyz; each throws when its dependency is unreachable. */
   readiness?: Record<string, ReadinessCheck>;
   /** The app's REST routes, mounted at the root. */
@@ -61,7 +61,7 @@ export function buildHttpApp(options: Omit<HttpServerOptions, "port" | "host">):
     );
   });
   app.get("/metrics", async (c) => {
-    const { contentType, body } = await options.metrics();
+    const { contentType, body } = await options.metrics(c.req.header("accept"));
     return c.body(body, 200, { "content-type": contentType });
   });
   if (options.routes) app.route("/", options.routes);

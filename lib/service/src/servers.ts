@@ -43,7 +43,7 @@ export async function startAppServers(options: AppServersOptions): Promise<AppSe
     const http = startHttpServer({
       port: options.httpPort ?? config.httpPort,
       host: config.host,
-      metrics: () => telemetry.renderMetrics(),
+      metrics: (accept) => telemetry.renderMetrics(accept),
       routes: options.routes,
       readiness: options.readiness,
       telemetry,

@@ -54,7 +54,7 @@ export function consumeMiddleware(deps: ConsumerDeps): ConsumeMiddleware {
       consumer.span.setAttribute(ATTR_MESSAGING_KAFKA_MESSAGE_TOMBSTONE, true);
     }
     // Measured on arrival: the handler's own duration is the span's, not delivery latency.
-    metrics.observeDelivery(message.topic, message.headers);
+    metrics.observeDelivery(message.topic, message.headers, { at: consumer.context });
     failures.open(message, consumer);
     try {
       await context.with(consumer.context, next);
@@ -95,7 +95,6 @@ export function consumeBatchMiddleware(deps: ConsumerDeps): ConsumeBatchMiddlewa
         ? startBatchSpan(deps.tracerProvider, first, messages, messageContext.groupId)
         : undefined;
     const perMessage = messages.map((message) => {
-      metrics.observeDelivery(message.topic, message.headers);
       const span = startConsumerSpan(message.topic, message.headers, {
         partition: message.partition,
         offset: message.offset,
@@ -104,6 +103,8 @@ export function consumeBatchMiddleware(deps: ConsumerDeps): ConsumeBatchMiddlewa
         tracerProvider: deps.tracerProvider,
         links: batch ? [{ context: batch.span.spanContext() }] : undefined,
       });
+      // In the message's own span: the exemplar leads to the request's trace.
+      metrics.observeDelivery(message.topic, message.headers, { at: span.context });
       if (message.value === null)
         span.span.setAttribute(ATTR_MESSAGING_KAFKA_MESSAGE_TOMBSTONE, true);
       failures.open(message, span);

@@ -1,5 +1,5 @@
 import { errorType } from "@obs/otel";
-import { type Meter, metrics } from "@opentelemetry/api";
+import { type Context, type Meter, metrics } from "@opentelemetry/api";
 import { type KafkaHeaders, readProducedAt } from "./propagation.ts";
 import { SCOPE_NAME, SCOPE_VERSION } from "./scope.ts";
 import type { KafkaOffset } from "./spans.ts";
@@ -40,15 +40,17 @@ export interface KafkaMetrics {
   /** `error` may be the thrown value (its code or class becomes `error_type`) or a string. */
   producerError(topic: string, error: unknown): void;
   consumerError(topic: string, error: unknown): void;
-  deliveryLatency(topic: string, milliseconds: number): void;
+  /** `at`: the context it was measured in (default: the active one), whose span is the exemplar. */
+  deliveryLatency(topic: string, milliseconds: number, at?: Context): void;
   /**
    * Records latency from the message's `produced_at` header; returns it in ms, or undefined
    * when the header is missing. Clock skew between hosts can make it negative: clamped to 0.
+   * `at` is the message's processing context, so the sample's exemplar is its trace.
    */
   observeDelivery(
     topic: string,
     headers: KafkaHeaders | undefined,
-    now?: number,
+    options?: { now?: number; at?: Context },
   ): number | undefined;
   /**
    * Sets `kafka_consumer_lag{consumer_group,topic,partition}` = high watermark - committed
@@ -91,8 +93,8 @@ export function createKafkaMetrics(
     unit: "{message}",
   });
 
-  const deliveryLatency = (topic: string, milliseconds: number) =>
-    latency.record(Math.max(0, milliseconds), { topic });
+  const deliveryLatency = (topic: string, milliseconds: number, at?: Context) =>
+    latency.record(Math.max(0, milliseconds), { topic }, at);
 
   return {
     produced: (topic, count = 1) => produced.add(count, { topic }),
@@ -100,11 +102,11 @@ export function createKafkaMetrics(
     producerError: (topic, error) => producerErrors.add(1, { topic, error_type: typeLabel(error) }),
     consumerError: (topic, error) => consumerErrors.add(1, { topic, error_type: typeLabel(error) }),
     deliveryLatency,
-    observeDelivery(topic, headers, now = Date.now()) {
+    observeDelivery(topic, headers, { now = Date.now(), at } = {}) {
       const producedAt = readProducedAt(headers);
       if (producedAt === undefined) return undefined;
       const ms = Math.max(0, now - producedAt);
-      deliveryLatency(topic, ms);
+      deliveryLatency(topic, ms, at);
       return ms;
     },
     updateConsumerLag(group, committed, highWatermarks) {

@@ -95,12 +95,16 @@ export function createClientInterceptor(options: ClientInterceptorOptions = {}):
         span.setStatus({ code: SpanStatusCode.ERROR, message: status.details });
       }
       span.end();
-      rpcDurationHistogram("client", options).record((performance.now() - startedAt) / 1000, {
-        [ATTR_RPC_SYSTEM]: RPC_SYSTEM_GRPC,
-        [ATTR_RPC_SERVICE]: service,
-        [ATTR_RPC_METHOD]: method,
-        [ATTR_RPC_GRPC_STATUS_CODE]: status.code,
-      });
+      rpcDurationHistogram("client", options).record(
+        (performance.now() - startedAt) / 1000,
+        {
+          [ATTR_RPC_SYSTEM]: RPC_SYSTEM_GRPC,
+          [ATTR_RPC_SERVICE]: service,
+          [ATTR_RPC_METHOD]: method,
+          [ATTR_RPC_GRPC_STATUS_CODE]: status.code,
+        },
+        spanContext,
+      );
     };
 
     const requester: Requester = {

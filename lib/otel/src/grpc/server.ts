@@ -128,10 +128,11 @@ function wrapHandler(
       if (finished) return;
       finished = true;
       endServerSpan(span, code, error);
-      rpcDurationHistogram("server", options).record((performance.now() - startedAt) / 1000, {
-        ...metricAttributes,
-        [ATTR_RPC_GRPC_STATUS_CODE]: code,
-      });
+      rpcDurationHistogram("server", options).record(
+        (performance.now() - startedAt) / 1000,
+        { ...metricAttributes, [ATTR_RPC_GRPC_STATUS_CODE]: code },
+        trace.setSpan(parent, span),
+      );
     };
 
     call.on("cancelled", () => finish(GrpcStatus.CANCELLED));

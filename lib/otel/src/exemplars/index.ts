@@ -1,0 +1,3 @@
+export { withExemplars } from "./meter.ts";
+export { acceptsOpenMetrics, OPENMETRICS_CONTENT_TYPE, toOpenMetrics } from "./openmetrics.ts";
+export { type Exemplar, ExemplarReservoir, sanitizeName } from "./reservoir.ts";
