@@ -101,7 +101,9 @@ test("kafka metrics come out under seed 002's names", async () => {
 });
 
 test("process and runtime metrics", async () => {
-  await Bun.sleep(20);
+  // monitorEventLoopDelay takes its first sample two 10 ms intervals after it is enabled; a
+  // shorter wait (as before) made the event-loop gauges absent whenever the tests above ran fast.
+  await Bun.sleep(60);
   const { body } = await t.telemetry.renderMetrics();
   expectValidExposition(body);
   expect(body).toContain("# TYPE process_cpu_seconds_total counter");

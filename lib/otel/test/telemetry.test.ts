@@ -164,6 +164,23 @@ describe("startTelemetry", () => {
   });
 });
 
+describe("process metrics", () => {
+  test("event-loop delay is in the exposition once sampled, and stays when two scrapes fall in one interval", async () => {
+    const { telemetry } = startTestTelemetry({ processMetrics: true });
+    running = telemetry;
+    const lagLine = (text: string) => /^nodejs_eventloop_lag_p99_seconds \d/m.test(text);
+    await Bun.sleep(60);
+    // Two scrapes in the same tick: the second finds the 10 ms histogram without a new
+    // sample, and the series must not vanish from it.
+    const [first, second] = await Promise.all([
+      telemetry.renderMetrics(),
+      telemetry.renderMetrics(),
+    ]);
+    expect(lagLine(first.body)).toBe(true);
+    expect(lagLine(second.body)).toBe(true);
+  });
+});
+
 describe("shutdownOnSignals", () => {
   test("SIGTERM runs the hook, shuts telemetry down and exits 0", async () => {
     const order: string[] = [];
