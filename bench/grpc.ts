@@ -54,9 +54,9 @@ if (![durationS, warmupS, rounds, ...concurrencies].every((n) => Number.isFinite
 const started = performance.now();
 const elapsed = () => `${((performance.now() - started) / 1000).toFixed(0)}s`;
 
-// Kafka for the adders, Jaeger for every variant that exports spans.
+// Kafka for the adders, the Collector and Jaeger for every variant that exports spans.
 await up(
-  wantedServices().filter((s) => s === "kafka" || s === "jaeger"),
+  wantedServices().filter((s) => s === "kafka" || s === "jaeger" || s === "collector"),
   { quiet: true },
 );
 const ghz = ghzBinary();

@@ -98,6 +98,7 @@ export function systemClassifier(apps: Record<string, number>): Classifier {
     if (/\bpostgres\b/.test(cmdline)) return "postgres";
     if (/kafka/i.test(cmdline)) return "kafka";
     if (/jaeger/.test(cmdline)) return "jaeger";
+    if (/otelcol/.test(cmdline)) return "collector";
     if (/prometheus/.test(cmdline)) return "prometheus";
     return undefined;
   };

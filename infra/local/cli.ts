@@ -37,7 +37,7 @@ async function main(command: string | undefined, names: ServiceName[]): Promise<
     }
     default:
       console.error(
-        "usage: bun infra/local/cli.ts up|down|status [postgres kafka jaeger prometheus]",
+        "usage: bun infra/local/cli.ts up|down|status [postgres kafka jaeger collector prometheus]",
       );
       process.exit(2);
   }

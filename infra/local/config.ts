@@ -19,6 +19,8 @@ export const VERSIONS = {
   kafka: "4.1.2",
   /** Go module version of Jaeger v2.13.0; see infra/local/jaeger/go.mod for why not a commit. */
   jaeger: "v1.76.0",
+  /** Collector core and the builder; contrib components pinned in builder-config.yaml. */
+  otelcol: "v0.149.0",
   grpcurl: "v1.9.4",
   ghz: "v0.121.0",
   /** docker compose CLI plugin, only to validate infra/compose.yml where Docker has none. */
@@ -41,8 +43,13 @@ export const PORTS = {
   postgres: port("POSTGRES_PORT", 55432),
   jaegerQuery: port("JAEGER_QUERY_PORT", 16686),
   jaegerQueryGrpc: port("JAEGER_QUERY_GRPC_PORT", 16685),
+  /** The Collector's OTLP ports, where the apps export. */
   otlpGrpc: port("OTLP_GRPC_PORT", 4317),
   otlpHttp: port("OTLP_HTTP_PORT", 4318),
+  collectorHealth: port("OTELCOL_HEALTH_PORT", 13133),
+  /** Jaeger's own OTLP ports, behind the Collector. */
+  jaegerOtlpGrpc: port("JAEGER_OTLP_GRPC_PORT", 14317),
+  jaegerOtlpHttp: port("JAEGER_OTLP_HTTP_PORT", 14318),
   prometheus: port("PROMETHEUS_PORT", 9099),
 } as const;
 
@@ -51,7 +58,10 @@ export const ENDPOINTS = {
   kafkaBrokers: `127.0.0.1:${PORTS.kafka}`,
   postgresUrl: (database = "postgres") =>
     `postgres://postgres@127.0.0.1:${PORTS.postgres}/${database}`,
+  /** Where apps export: the Collector. */
   otlpHttp: `http://127.0.0.1:${PORTS.otlpHttp}`,
+  /** Jaeger's OTLP receiver, straight (OTEL_EXPORTER_OTLP_ENDPOINT bypasses the Collector). */
+  jaegerOtlpHttp: `http://127.0.0.1:${PORTS.jaegerOtlpHttp}`,
   jaegerQuery: `http://127.0.0.1:${PORTS.jaegerQuery}`,
   prometheus: `http://127.0.0.1:${PORTS.prometheus}`,
 } as const;

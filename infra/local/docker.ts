@@ -27,9 +27,9 @@ function compose(args: string[]): void {
 }
 
 export async function composeUp(services: string[]): Promise<void> {
-  // Jaeger sits behind the collector in compose, and Grafana comes along for dashboards.
-  const extra = services.includes("jaeger") ? ["otel-collector", "grafana"] : ["grafana"];
-  compose(["up", "-d", "--wait", ...services, ...extra]);
+  // Compose names the Collector otel-collector; Grafana comes along for dashboards.
+  const named = services.map((s) => (s === "collector" ? "otel-collector" : s));
+  compose(["up", "-d", "--wait", ...named, "grafana"]);
 }
 
 export async function composeDown(): Promise<void> {

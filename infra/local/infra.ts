@@ -9,15 +9,16 @@ import { describeListener, isListening } from "./ports.ts";
 import { forgetPid, logFile, runningPid, stopPid, tail } from "./process.ts";
 import { reserveListeningPorts } from "./reserve-ports.ts";
 import type { Service } from "./service.ts";
+import { collector } from "./services/collector.ts";
 import { jaeger } from "./services/jaeger.ts";
 import { kafka } from "./services/kafka.ts";
 import { postgres } from "./services/postgres.ts";
 import { prometheus } from "./services/prometheus.ts";
 import { waitUntil } from "./wait.ts";
 
-export const SERVICES = { postgres, kafka, jaeger, prometheus } as const;
+export const SERVICES = { postgres, kafka, jaeger, collector, prometheus } as const;
 export type ServiceName = keyof typeof SERVICES;
-export const ALL: ServiceName[] = ["postgres", "kafka", "jaeger", "prometheus"];
+export const ALL: ServiceName[] = ["postgres", "kafka", "jaeger", "collector", "prometheus"];
 
 export { ENDPOINTS, PORTS };
 
@@ -32,6 +33,7 @@ export function wantedServices(
     kafka: env.KAFKA_BROKERS,
     postgres: env.DATABASE_URL,
     jaeger: env.OTEL_EXPORTER_OTLP_ENDPOINT,
+    collector: env.OTEL_EXPORTER_OTLP_ENDPOINT,
   };
   return ALL.filter((name) => !external[name]);
 }

@@ -166,6 +166,43 @@ export function ensureJaeger(): string {
 }
 
 /**
+ * The Collector this project runs natively, built by the Collector builder (ocb) from
+ * infra/otel-collector/builder-config.yaml, both pinned (VERSIONS.otelcol) and cached like
+ * Jaeger. The builder itself comes from the Go module proxy.
+ */
+export function ensureCollector(): string {
+  const version = VERSIONS.otelcol;
+  const dir = join(CACHE_DIR, "go", `otelcol-obs@${version}`);
+  const binary = join(dir, "otelcol-obs");
+  if (!existsSync(binary)) {
+    const builder = ensureGoTool("builder", "go.opentelemetry.io/collector/cmd/builder", version);
+    console.log(
+      `infra: building the OpenTelemetry Collector ${version} with ocb (first run only, a few minutes)`,
+    );
+    const work = `${dir}.build`;
+    rmSync(work, { recursive: true, force: true });
+    run(
+      [
+        builder,
+        "--config",
+        join(REPO_ROOT, "infra/otel-collector/builder-config.yaml"),
+        "--output-path",
+        work,
+      ],
+      "ocb build of the Collector",
+      // As for Jaeger: go.sum is written by the builder, so the checksum database, which not
+      // every proxy serves, is not consulted.
+      { env: { GOSUMDB: "off", CGO_ENABLED: "0", GOFLAGS: "-trimpath" } },
+    );
+    mkdirSync(dir, { recursive: true });
+    run(["mv", join(work, "otelcol-obs"), binary], "install otelcol-obs");
+    rmSync(work, { recursive: true, force: true });
+  }
+  linkIntoCacheBin("otelcol-obs", binary);
+  return binary;
+}
+
+/**
  * A command that runs `docker compose`: the machine's own plugin when it has one, else the
  * plugin built from infra/local/compose and offered to the docker CLI through DOCKER_CONFIG
  * (or run standalone where there is no docker CLI). Used to validate infra/compose.yml.

@@ -228,9 +228,9 @@ test("client → server → Kafka send → Kafka process is one connected trace 
     },
   });
 
-  expect(tag(sendSpan, "messaging.system")).toBe("kafka");
+  expect(tag(sendSpan, "messaging.system.name")).toBe("kafka");
   expect(tag(sendSpan, "messaging.destination.name")).toBe(TOPIC);
   expect(tag(processSpan, "messaging.consumer.group.name")).toBe(`${TOPIC}.group`);
-  expect(tag(processSpan, "messaging.kafka.message.key")).toBe(RUN);
-  expect(tag(serverSpan, "rpc.system")).toBe("grpc");
+  expect(tag(processSpan, "kafka.message.key")).toBe(RUN);
+  expect(tag(serverSpan, "rpc.system.name")).toBe("grpc");
 });

@@ -119,7 +119,7 @@ describe("Add", () => {
     const send = finished.find((s) => s.name === `send ${TOPIC}`);
     expect(server?.kind).toBe(SpanKind.SERVER);
     expect(send?.kind).toBe(SpanKind.PRODUCER);
-    expect(send?.attributes["messaging.kafka.offset"]).toBeNumber();
+    expect(send?.attributes["kafka.offset"]).toBeNumber();
     expect(send?.parentSpanContext?.spanId).toBe(server?.spanContext().spanId);
 
     const all = await tap.messagesOf(traceId);
@@ -274,7 +274,9 @@ describe("metrics", () => {
     const text = await scrape(adder.httpPort);
     expect(metricValue(text, "kafka_messages_produced_total", { topic: TOPIC })).toBeGreaterThan(0);
     expect(
-      metricValue(text, "rpc_server_call_duration_seconds_count", { rpc_method: "Add" }),
+      metricValue(text, "rpc_server_call_duration_seconds_count", {
+        rpc_method: "adder.v1.Adder/Add",
+      }),
     ).toBeGreaterThan(0);
     expect(metricValue(text, "kafka_producer_errors_total", { topic: TOPIC })).toBe(0);
   }, 15_000);

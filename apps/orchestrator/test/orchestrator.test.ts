@@ -480,10 +480,14 @@ describe("observability", () => {
       expect(metricValue(text, "transfer_latency_seconds_count", { outcome })).toBeGreaterThan(0);
     expect(text).toContain('transfer_latency_seconds_bucket{outcome="created",le="0.005"}');
     expect(
-      metricValue(text, "rpc_client_call_duration_seconds_count", { rpc_method: "PostEntry" }),
+      metricValue(text, "rpc_client_call_duration_seconds_count", {
+        rpc_method: "ledger.v1.Ledger/PostEntry",
+      }),
     ).toBeGreaterThan(0);
     expect(
-      metricValue(text, "rpc_client_call_duration_seconds_count", { rpc_method: "GetAccount" }),
+      metricValue(text, "rpc_client_call_duration_seconds_count", {
+        rpc_method: "accounts.v1.Accounts/GetAccount",
+      }),
     ).toBeGreaterThan(0);
   }, 15_000);
 

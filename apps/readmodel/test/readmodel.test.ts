@@ -131,13 +131,13 @@ describe("projection", () => {
       const send = finished.find(
         (s) =>
           s.name === `send ${topics.entries}` &&
-          s.attributes["messaging.kafka.offset"] === Number(report.offset) &&
+          s.attributes["kafka.offset"] === Number(report.offset) &&
           s.attributes["messaging.destination.partition.id"] === String(report.partition),
       );
       const processed = finished.find(
         (s) =>
           s.name === `process ${topics.entries}` &&
-          s.attributes["messaging.kafka.offset"] === Number(report.offset) &&
+          s.attributes["kafka.offset"] === Number(report.offset) &&
           s.attributes["messaging.destination.partition.id"] === String(report.partition),
       );
       expect(send?.kind).toBe(SpanKind.PRODUCER);
@@ -156,7 +156,7 @@ describe("projection", () => {
     // The message's span ends just after the projection committed.
     const isOurs = (s: ReadableSpan) =>
       s.name === `process ${topics.entries}` &&
-      s.attributes["messaging.kafka.offset"] === Number(report?.offset) &&
+      s.attributes["kafka.offset"] === Number(report?.offset) &&
       s.attributes["messaging.destination.partition.id"] === String(report?.partition);
     const finished = await eventually("the message's process span", async () => {
       const all = spans.getFinishedSpans();

@@ -78,8 +78,8 @@ export const kafkaDelivery = () =>
             legend: "p99 {{rpc_method}}",
           },
           {
-            expr: 'sum by (rpc_method, rpc_grpc_status_code) (rate(rpc_server_call_duration_seconds_count{app="adder"}[1m]))',
-            legend: "rate {{rpc_method}} {{rpc_grpc_status_code}}",
+            expr: 'sum by (rpc_method, rpc_status_code) (rate(rpc_server_call_duration_seconds_count{app="adder"}[1m]))',
+            legend: "rate {{rpc_method}} {{rpc_status_code}}",
           },
         ],
         x: 12,

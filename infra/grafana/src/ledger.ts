@@ -2,7 +2,8 @@
 // plus the transfer latency the orchestrator records and the entries the ledger creates.
 import { dashboard, timeseries } from "./panels.ts";
 
-const SERVER_ERRORS = 'rpc_grpc_status_code=~"2|4|12|13|14|15"';
+const SERVER_ERRORS =
+  'rpc_status_code=~"UNKNOWN|DEADLINE_EXCEEDED|UNIMPLEMENTED|INTERNAL|UNAVAILABLE|DATA_LOSS"';
 
 export const ledger = () =>
   dashboard(

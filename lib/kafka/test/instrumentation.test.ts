@@ -75,6 +75,15 @@ async function metricsText(): Promise<string> {
   return (await telemetry.renderMetrics()).body;
 }
 
+/** The sum of every sample of `name` whose labels include `labels`. */
+async function sumOf(name: string, labels: Record<string, string>): Promise<number> {
+  const wanted = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
+  return (await metricsText())
+    .split("\n")
+    .filter((line) => line.startsWith(`${name}{`) && wanted.every((w) => line.includes(w)))
+    .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(" ") + 1)), 0);
+}
+
 /** The value of one sample line, matched on its exact label set; undefined when absent. */
 async function sample(name: string, labels: Record<string, string>): Promise<number | undefined> {
   const rendered = Object.entries(labels)
@@ -116,7 +125,7 @@ afterAll(async () => {
 beforeEach(() => exporter.reset());
 
 describe("kafkaTelemetry hooks", () => {
-  test("send spans per message, headers on the wire, process spans as children with a link", async () => {
+  test("send spans per message, headers on the wire, process spans as children, no link to the parent", async () => {
     const t = await topic("traced");
     const groupId = `${t}.group`;
     const request = telemetry.tracer.startSpan("request");
@@ -152,17 +161,17 @@ describe("kafkaTelemetry hooks", () => {
 
     for (const [i, report] of reports.entries()) {
       const key = i === 0 ? "k1" : "k2";
-      const send = sends.find((s) => s.attributes["messaging.kafka.message.key"] === key);
+      const send = sends.find((s) => s.attributes["kafka.message.key"] === key);
       if (!send) throw new Error(`no send span for ${key}`);
       expect(send.kind).toBe(SpanKind.PRODUCER);
       expect(send.spanContext().traceId).toBe(traceId);
       expect(send.parentSpanContext?.spanId).toBe(request.spanContext().spanId);
       expect(send.attributes).toMatchObject({
-        "messaging.system": "kafka",
+        "messaging.system.name": "kafka",
         "messaging.operation.name": "send",
         "messaging.destination.name": t,
         "messaging.destination.partition.id": String(report.partition),
-        "messaging.kafka.offset": Number(report.offset),
+        "kafka.offset": Number(report.offset),
       });
 
       const received = seen.get(at(report));
@@ -175,7 +184,7 @@ describe("kafkaTelemetry hooks", () => {
 
       const process = processes.find(
         (s) =>
-          s.attributes["messaging.kafka.offset"] === Number(report.offset) &&
+          s.attributes["kafka.offset"] === Number(report.offset) &&
           s.attributes["messaging.destination.partition.id"] === String(report.partition),
       );
       if (!process) throw new Error(`no process span for ${key}`);
@@ -184,11 +193,11 @@ describe("kafkaTelemetry hooks", () => {
       expect(process.parentSpanContext?.spanId).toBe(send.spanContext().spanId);
       expect(process.links).toEqual([]);
       expect(process.attributes).toMatchObject({
-        "messaging.system": "kafka",
+        "messaging.system.name": "kafka",
         "messaging.operation.name": "process",
         "messaging.destination.name": t,
         "messaging.consumer.group.name": groupId,
-        "messaging.kafka.message.key": key,
+        "kafka.message.key": key,
       });
       expect(process.status.code).not.toBe(SpanStatusCode.ERROR);
       expect(received.activeSpanId).toBe(process.spanContext().spanId);
@@ -199,11 +208,11 @@ describe("kafkaTelemetry hooks", () => {
     const [firstReport] = reports;
     const first = firstReport && seen.get(at(firstReport));
     expect(first?.message.headers["x-app"]?.toString()).toBe("kept");
-    const tombstone = processes.find((s) => s.attributes["messaging.kafka.message.key"] === "k2");
-    expect(tombstone?.attributes["messaging.kafka.message.tombstone"]).toBe(true);
+    const tombstone = processes.find((s) => s.attributes["kafka.message.key"] === "k2");
+    expect(tombstone?.attributes["kafka.message.tombstone"]).toBe(true);
     expect(
-      processes.find((s) => s.attributes["messaging.kafka.message.key"] === "k1")?.attributes[
-        "messaging.kafka.message.tombstone"
+      processes.find((s) => s.attributes["kafka.message.key"] === "k1")?.attributes[
+        "kafka.message.tombstone"
       ],
     ).toBeUndefined();
 
@@ -211,6 +220,16 @@ describe("kafkaTelemetry hooks", () => {
     expect(await sample("kafka_messages_produced_total", { topic: t })).toBe(2);
     expect(await sample("kafka_messages_consumed_total", { topic: t })).toBe(2);
     expect(await sample("kafka_message_delivery_latency_count", { topic: t })).toBe(2);
+    // And the messaging conventions' own metrics beside them, per partition.
+    const sent = { messaging_destination_name: t, messaging_operation_name: "send" };
+    const handled = { messaging_destination_name: t, messaging_consumer_group_name: groupId };
+    expect(await sumOf("messaging_client_sent_messages_total", sent)).toBe(2);
+    expect(await sumOf("messaging_client_operation_duration_seconds_count", sent)).toBe(2);
+    expect(await sumOf("messaging_client_consumed_messages_total", handled)).toBe(2);
+    expect(await sumOf("messaging_process_duration_seconds_count", handled)).toBe(2);
+    expect(await metricsText()).toContain(
+      'messaging_process_duration_seconds_bucket{messaging_operation_name="process"',
+    );
     const body = await metricsText();
     const buckets = [
       ...body.matchAll(
@@ -274,8 +293,8 @@ describe("kafkaTelemetry hooks", () => {
     );
     await eventually("good message", async () => (handled.length === 1 ? true : undefined));
     const processes = await waitForSpans(`process ${t}`, 2, SpanKind.CONSUMER);
-    const failed = processes.find((s) => s.attributes["messaging.kafka.message.key"] === "bad");
-    const ok = processes.find((s) => s.attributes["messaging.kafka.message.key"] === "good");
+    const failed = processes.find((s) => s.attributes["kafka.message.key"] === "bad");
+    const ok = processes.find((s) => s.attributes["kafka.message.key"] === "good");
     if (!failed || !ok) throw new Error("missing process spans");
     expect(failed.status.code).toBe(SpanStatusCode.ERROR);
     expect(failed.attributes["error.type"]).toBe("PaymentDeclined");
@@ -326,7 +345,7 @@ describe("kafkaTelemetry hooks", () => {
     const [send] = await waitForSpans(`send ${t}`, 1);
     expect(send?.status.code).toBe(SpanStatusCode.ERROR);
     expect(send?.attributes["error.type"]).toBe("NETWORK_EXCEPTION");
-    expect(send?.attributes["messaging.kafka.offset"]).toBeUndefined();
+    expect(send?.attributes["kafka.offset"]).toBeUndefined();
     expect(
       await sample("kafka_producer_errors_total", { topic: t, error_type: "NETWORK_EXCEPTION" }),
     ).toBe(1);
@@ -354,10 +373,10 @@ describe("kafkaTelemetry hooks", () => {
     });
     const all = await eventually("process spans", async () => {
       const found = spans(`process ${t}`, SpanKind.CONSUMER);
-      const messages = found.filter((s) => s.attributes["messaging.kafka.offset"] !== undefined);
+      const messages = found.filter((s) => s.attributes["kafka.offset"] !== undefined);
       return messages.length >= 3 ? found : undefined;
     });
-    const perMessage = all.filter((s) => s.attributes["messaging.kafka.offset"] !== undefined);
+    const perMessage = all.filter((s) => s.attributes["kafka.offset"] !== undefined);
     const batches = all.filter((s) => s.attributes["messaging.batch.message_count"] !== undefined);
     // Every message: one `process` span, child of its producer's `send` span, so each
     // request's trace reaches the consumer that applied it.
@@ -380,7 +399,7 @@ describe("kafkaTelemetry hooks", () => {
       expect(batch.links).toHaveLength(Number(batch.attributes["messaging.batch.message_count"]));
       expect(batch.attributes["messaging.batch.message_count"]).toBeGreaterThan(1);
       expect(batch.attributes["messaging.consumer.group.name"]).toBe(`${t}.group`);
-      expect(batch.attributes["messaging.kafka.offset"]).toBeUndefined();
+      expect(batch.attributes["kafka.offset"]).toBeUndefined();
     }
     const ranIn = new Set(handledIn.map((h) => h.spanId));
     for (const h of handledIn) {
@@ -409,7 +428,7 @@ describe("kafkaTelemetry hooks", () => {
     expect(process?.parentSpanContext?.spanId).toBe(send?.spanContext().spanId);
     expect(process?.links).toEqual([]);
     expect(process?.attributes["messaging.batch.message_count"]).toBeUndefined();
-    expect(process?.attributes["messaging.kafka.offset"]).toBe(0);
+    expect(process?.attributes["kafka.offset"]).toBe(0);
     expect(await sample("kafka_messages_consumed_total", { topic: t })).toBe(1);
   });
 });

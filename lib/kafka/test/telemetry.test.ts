@@ -91,22 +91,22 @@ describe("messaging spans", () => {
     expect(process.links).toHaveLength(0);
 
     expect(send.attributes).toEqual({
-      "messaging.system": "kafka",
+      "messaging.system.name": "kafka",
       "messaging.operation.name": "send",
       "messaging.operation.type": "send",
       "messaging.destination.name": "adder.sums.v1",
       "messaging.destination.partition.id": "2",
-      "messaging.kafka.message.key": "k-1",
+      "kafka.message.key": "k-1",
     });
     expect(process.attributes).toEqual({
-      "messaging.system": "kafka",
+      "messaging.system.name": "kafka",
       "messaging.operation.name": "process",
       "messaging.operation.type": "process",
       "messaging.destination.name": "adder.sums.v1",
       "messaging.destination.partition.id": "2",
-      "messaging.kafka.offset": 41,
+      "kafka.offset": 41,
       "messaging.consumer.group.name": "totalizer",
-      "messaging.kafka.message.key": "k-1",
+      "kafka.message.key": "k-1",
     });
   });
 
@@ -151,7 +151,43 @@ describe("messaging spans", () => {
     expect(send.status.code).toBe(SpanStatusCode.UNSET);
     expect(process.status).toEqual({ code: SpanStatusCode.ERROR, message: "bad payload" });
     expect(process.attributes["error.type"]).toBe("DESERIALIZE");
-    expect(process.attributes["messaging.kafka.offset"]).toBe(7);
+    expect(process.attributes["kafka.offset"]).toBe(7);
     expect(process.events.map((e) => e.name)).toEqual(["exception"]);
+  });
+});
+
+describe("OTEL_SEMCONV_STABILITY_OPT_IN=messaging/dup", () => {
+  test("spans carry the current messaging names and the older ones", async () => {
+    const previous = process.env.OTEL_SEMCONV_STABILITY_OPT_IN;
+    process.env.OTEL_SEMCONV_STABILITY_OPT_IN = "rpc,messaging/dup";
+    try {
+      const producer = startProducerSpan("t", { key: "k" });
+      producer.end();
+      startConsumerSpan("t", producer.headers, {
+        partition: 1,
+        offset: 9n,
+        group: "g",
+        key: "k",
+      }).end();
+    } finally {
+      if (previous === undefined) delete process.env.OTEL_SEMCONV_STABILITY_OPT_IN;
+      else process.env.OTEL_SEMCONV_STABILITY_OPT_IN = previous;
+    }
+    const spans = await finished(2);
+    const process_ = spanNamed(spans, "process t", SpanKind.CONSUMER);
+    expect(process_.attributes).toMatchObject({
+      "messaging.system.name": "kafka",
+      "messaging.system": "kafka",
+      "kafka.offset": 9,
+      "messaging.kafka.offset": 9,
+      "kafka.message.key": "k",
+      "messaging.kafka.message.key": "k",
+    });
+    // And back to the current names alone once the setting is gone.
+    t.exporter.reset();
+    startConsumerSpan("t", {}, { partition: 0, offset: 1, group: "g" }).end();
+    const plain = spanNamed(await finished(1), "process t", SpanKind.CONSUMER);
+    expect(plain.attributes["messaging.system"]).toBeUndefined();
+    expect(plain.attributes["messaging.kafka.offset"]).toBeUndefined();
   });
 });

@@ -41,6 +41,12 @@ export const PROMETHEUS_VIEWS: ViewOptions[] = [
     instrumentName: "http.server.request.duration",
     name: "http_server_request_duration_seconds",
   },
+  // The messaging conventions' histograms, recorded by lib/kafka beside the seed's kafka_*.
+  {
+    instrumentName: "messaging.client.operation.duration",
+    name: "messaging_client_operation_duration_seconds",
+  },
+  { instrumentName: "messaging.process.duration", name: "messaging_process_duration_seconds" },
   // The semconv database client histogram, recorded by lib/db for every statement.
   {
     instrumentName: "db.client.operation.duration",

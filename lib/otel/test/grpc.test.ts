@@ -3,8 +3,14 @@ import * as grpc from "@grpc/grpc-js";
 import { context, propagation, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 import type { ReadableSpan } from "@opentelemetry/sdk-trace";
 import {
+  ATTR_RPC_METHOD,
+  ATTR_RPC_STATUS_CODE,
+  ATTR_RPC_SYSTEM_NAME,
+} from "@opentelemetry/semantic-conventions";
+import {
   createClientInterceptor,
   instrumentServer,
+  parseSemconvStability,
   RPC_DURATION_BUCKETS_SECONDS,
   wrapService,
 } from "../src/index.ts";
@@ -175,22 +181,25 @@ describe("unary", () => {
     );
     expect(seen.baggage).toBe("acme");
 
+    // The current conventions (semconv 1.45), checked against the package's own constants.
     expect(client.attributes).toMatchObject({
-      "rpc.system": "grpc",
-      "rpc.service": "adder.v1.Adder",
-      "rpc.method": "Add",
-      "rpc.grpc.status_code": 0,
+      [ATTR_RPC_SYSTEM_NAME]: "grpc",
+      [ATTR_RPC_METHOD]: "adder.v1.Adder/Add",
+      [ATTR_RPC_STATUS_CODE]: "OK",
       "server.address": "127.0.0.1",
       "server.port": port,
       "network.peer.address": "127.0.0.1",
     });
     expect(srv.attributes).toMatchObject({
-      "rpc.system": "grpc",
-      "rpc.service": "adder.v1.Adder",
-      "rpc.method": "Add",
-      "rpc.grpc.status_code": 0,
+      [ATTR_RPC_SYSTEM_NAME]: "grpc",
+      [ATTR_RPC_METHOD]: "adder.v1.Adder/Add",
+      [ATTR_RPC_STATUS_CODE]: "OK",
       "network.peer.address": "127.0.0.1",
     });
+    // No deprecated names by default: they come with OTEL_SEMCONV_STABILITY_OPT_IN=rpc/dup.
+    for (const span of [client, srv])
+      for (const old of ["rpc.system", "rpc.service", "rpc.grpc.status_code"])
+        expect(span.attributes[old]).toBeUndefined();
     expect(typeof srv.attributes["network.peer.port"]).toBe("number");
     expect(client.status.code).toBe(SpanStatusCode.UNSET);
     expect(srv.status.code).toBe(SpanStatusCode.UNSET);
@@ -231,10 +240,10 @@ describe("unary", () => {
     const all = await spans(2);
     const client = spanNamed(all, "adder.v1.Adder/Add", SpanKind.CLIENT);
     const srv = spanNamed(all, "adder.v1.Adder/Add", SpanKind.SERVER);
-    expect(client.attributes["rpc.grpc.status_code"]).toBe(3);
+    expect(client.attributes["rpc.status_code"]).toBe("INVALID_ARGUMENT");
     expect(client.attributes["error.type"]).toBe("INVALID_ARGUMENT");
     expect(client.status).toEqual({ code: SpanStatusCode.ERROR, message: "a and b are required" });
-    expect(srv.attributes["rpc.grpc.status_code"]).toBe(3);
+    expect(srv.attributes["rpc.status_code"]).toBe("INVALID_ARGUMENT");
     expect(srv.attributes["error.type"]).toBeUndefined();
     expect(srv.status.code).toBe(SpanStatusCode.UNSET);
   });
@@ -247,7 +256,7 @@ describe("unary", () => {
     const all = await spans(2);
     const client = spanNamed(all, "adder.v1.Adder/Add", SpanKind.CLIENT);
     const srv = spanNamed(all, "adder.v1.Adder/Add", SpanKind.SERVER);
-    expect(srv.attributes["rpc.grpc.status_code"]).toBe(2);
+    expect(srv.attributes["rpc.status_code"]).toBe("UNKNOWN");
     expect(srv.attributes["error.type"]).toBe("UNKNOWN");
     expect(srv.status).toEqual({ code: SpanStatusCode.ERROR, message: "boom: secret internals" });
     const exception = srv.events.find((e) => e.name === "exception");
@@ -268,9 +277,9 @@ describe("streaming", () => {
     const client = spanNamed(all, "adder.v1.Adder/AddStream", SpanKind.CLIENT);
     const srv = spanNamed(all, "adder.v1.Adder/AddStream", SpanKind.SERVER);
     expectChild(srv, client);
-    expect(client.attributes["rpc.method"]).toBe("AddStream");
-    expect(srv.attributes["rpc.grpc.status_code"]).toBe(0);
-    expect(client.attributes["rpc.grpc.status_code"]).toBe(0);
+    expect(client.attributes["rpc.method"]).toBe("adder.v1.Adder/AddStream");
+    expect(srv.attributes["rpc.status_code"]).toBe("OK");
+    expect(client.attributes["rpc.status_code"]).toBe("OK");
   });
 
   test("server streaming, success and error", async () => {
@@ -287,8 +296,8 @@ describe("streaming", () => {
     let srv = spanNamed(all, "test.v1.Echo/Count", SpanKind.SERVER);
     expectChild(srv, client);
     expect(seen.activeSpanId).toBe(srv.spanContext().spanId);
-    expect(srv.attributes["rpc.grpc.status_code"]).toBe(0);
-    expect(client.attributes["rpc.grpc.status_code"]).toBe(0);
+    expect(srv.attributes["rpc.status_code"]).toBe("OK");
+    expect(client.attributes["rpc.status_code"]).toBe("OK");
 
     t.exporter.reset();
     const code = await new Promise<number>((resolve) => {
@@ -300,7 +309,7 @@ describe("streaming", () => {
     all = await spans(2);
     client = spanNamed(all, "test.v1.Echo/Count", SpanKind.CLIENT);
     srv = spanNamed(all, "test.v1.Echo/Count", SpanKind.SERVER);
-    expect(srv.attributes["rpc.grpc.status_code"]).toBe(grpc.status.RESOURCE_EXHAUSTED);
+    expect(srv.attributes["rpc.status_code"]).toBe("RESOURCE_EXHAUSTED");
     expect(srv.status.code).toBe(SpanStatusCode.UNSET);
     expect(client.attributes["error.type"]).toBe("RESOURCE_EXHAUSTED");
     expect(client.status.code).toBe(SpanStatusCode.ERROR);
@@ -322,8 +331,8 @@ describe("streaming", () => {
     const client = spanNamed(all, "test.v1.Echo/Chat", SpanKind.CLIENT);
     const srv = spanNamed(all, "test.v1.Echo/Chat", SpanKind.SERVER);
     expectChild(srv, client);
-    expect(srv.attributes["rpc.service"]).toBe("test.v1.Echo");
-    expect(srv.attributes["rpc.grpc.status_code"]).toBe(0);
+    expect(srv.attributes["rpc.method"]).toBe("test.v1.Echo/Chat");
+    expect(srv.attributes["rpc.status_code"]).toBe("OK");
   });
 });
 
@@ -338,25 +347,84 @@ describe("rpc duration metrics", () => {
     expect(body).toContain("# TYPE rpc_client_call_duration_seconds histogram");
     expect(body).not.toContain("rpc_server_call_duration{");
 
-    const labels = 'rpc_system="grpc",rpc_service="adder.v1.Adder",rpc_method="Add"';
+    const labels = 'rpc_system_name="grpc",rpc_method="adder.v1.Adder/Add"';
     expect(body).toMatch(
       new RegExp(
-        `rpc_client_call_duration_seconds_count\\{${labels},rpc_grpc_status_code="3"\\} [1-9]`,
+        `rpc_client_call_duration_seconds_count\\{${labels},rpc_status_code="INVALID_ARGUMENT",server_address="127.0.0.1",server_port="${port}",error_type="INVALID_ARGUMENT"\\} [1-9]`,
       ),
     );
     expect(body).toMatch(
       new RegExp(
-        `rpc_server_call_duration_seconds_count\\{${labels},rpc_grpc_status_code="0"\\} [1-9]`,
+        `rpc_server_call_duration_seconds_count\\{${labels},rpc_status_code="OK"\\} [1-9]`,
       ),
     );
     const buckets = [
       ...body.matchAll(
         new RegExp(
-          `rpc_server_call_duration_seconds_bucket\\{${labels},rpc_grpc_status_code="0",le="([^"]+)"\\}`,
+          `rpc_server_call_duration_seconds_bucket\\{${labels},rpc_status_code="OK",le="([^"]+)"\\}`,
           "g",
         ),
       ),
     ].map((m) => m[1]);
     expect(buckets).toEqual([...RPC_DURATION_BUCKETS_SECONDS.map(String), "+Inf"]);
+  });
+});
+
+describe("OTEL_SEMCONV_STABILITY_OPT_IN", () => {
+  test("parsed as the conventions define it: dup wins, anything else is the current names", () => {
+    expect(parseSemconvStability(undefined)).toEqual({ rpc: "current", messaging: "current" });
+    expect(parseSemconvStability("rpc,messaging")).toEqual({
+      rpc: "current",
+      messaging: "current",
+    });
+    expect(parseSemconvStability(" http , RPC/dup,rpc ")).toEqual({
+      rpc: "dup",
+      messaging: "current",
+    });
+    expect(parseSemconvStability("messaging/dup")).toEqual({ rpc: "current", messaging: "dup" });
+  });
+
+  test("rpc/dup: spans and samples carry the current and the pre-1.38 names", async () => {
+    const previous = process.env.OTEL_SEMCONV_STABILITY_OPT_IN;
+    process.env.OTEL_SEMCONV_STABILITY_OPT_IN = "rpc/dup";
+    const dupServer = new grpc.Server();
+    const { grpc: proto } = adderProto();
+    const refuse = {
+      Add: (_call: unknown, callback: grpc.sendUnaryData<unknown>) =>
+        callback({ code: grpc.status.INVALID_ARGUMENT, details: "no" }),
+    };
+    try {
+      // Read when the instrumentation is built, as an app does at start.
+      dupServer.addService(
+        proto.adder.v1.Adder.service,
+        wrapService(proto.adder.v1.Adder.service, refuse),
+      );
+      const dupPort = await bindServer(dupServer);
+      const client = new proto.adder.v1.Adder(
+        `127.0.0.1:${dupPort}`,
+        grpc.credentials.createInsecure(),
+        { interceptors: [createClientInterceptor({ target: `127.0.0.1:${dupPort}` })] },
+      );
+      await add({ a: "1", b: "2" }, client).catch(() => {});
+      client.close();
+      const all = await spans(2);
+      for (const span of all)
+        expect(span.attributes).toMatchObject({
+          [ATTR_RPC_SYSTEM_NAME]: "grpc",
+          [ATTR_RPC_METHOD]: "adder.v1.Adder/Add",
+          [ATTR_RPC_STATUS_CODE]: "INVALID_ARGUMENT",
+          "rpc.system": "grpc",
+          "rpc.service": "adder.v1.Adder",
+          "rpc.grpc.status_code": 3,
+        });
+      const { body } = await t.telemetry.renderMetrics();
+      expect(body).toContain(
+        'rpc_server_call_duration_seconds_count{rpc_system_name="grpc",rpc_method="adder.v1.Adder/Add",rpc_system="grpc",rpc_service="adder.v1.Adder",rpc_status_code="INVALID_ARGUMENT",rpc_grpc_status_code="3"}',
+      );
+    } finally {
+      dupServer.forceShutdown();
+      if (previous === undefined) delete process.env.OTEL_SEMCONV_STABILITY_OPT_IN;
+      else process.env.OTEL_SEMCONV_STABILITY_OPT_IN = previous;
+    }
   });
 });

@@ -1,7 +1,7 @@
 // One pass of the relay, as named steps over an explicit deps object: lock groups, claim their
 // oldest pending rows, publish them, mark them published — all in one transaction — and count
 // what committed. Each step takes what it needs and can be run on its own.
-import type { Producer } from "@obs/kafka";
+import { type Producer, renamedAttributes, setEach } from "@obs/kafka";
 import { errorType } from "@obs/otel";
 import { context, ROOT_CONTEXT, type Tracer } from "@opentelemetry/api";
 import type postgres from "postgres";
@@ -116,11 +116,12 @@ export async function publishRows(deps: PassDeps, rows: OutboxRow[]): Promise<vo
         deps.publishTimeoutMs,
       ),
     );
+    const offset = renamedAttributes().offset;
     reports.forEach((report, i) => {
-      spans[i]?.setAttributes({
-        "messaging.destination.partition.id": String(report.partition),
-        "messaging.kafka.offset": Number(report.offset),
-      });
+      const span = spans[i];
+      if (!span) return;
+      span.setAttribute("messaging.destination.partition.id", String(report.partition));
+      setEach(span, offset, Number(report.offset));
     });
   } catch (error) {
     endSpans(spans, error);

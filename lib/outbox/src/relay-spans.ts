@@ -1,4 +1,5 @@
 // The relay's spans: each row's publication is a span in the trace of the request that wrote it.
+import { renamedAttributes } from "@obs/kafka";
 import { errorType } from "@obs/otel";
 import {
   type Context,
@@ -27,6 +28,7 @@ export interface SpannedRow {
  * stored headers), and the headers to send it with, re-injected from that span.
  */
 export function startPublishSpans(tracer: Tracer, qualified: string, rows: SpannedRow[]) {
+  const names = renamedAttributes();
   return rows.map((row) => {
     const stored = JSON.parse(row.headers) as OutboxHeaders;
     // The stored context, baggage included, is the parent: the relay's work shows up in the
@@ -37,9 +39,11 @@ export function startPublishSpans(tracer: Tracer, qualified: string, rows: Spann
       {
         kind: SpanKind.INTERNAL,
         attributes: {
-          "messaging.system": "kafka",
+          ...Object.fromEntries([
+            ...names.system.map((name) => [name, "kafka"]),
+            ...names.key.map((name) => [name, row.key]),
+          ]),
           "messaging.destination.name": row.topic,
-          "messaging.kafka.message.key": row.key,
           "outbox.table": qualified,
           "outbox.id": row.id,
           "outbox.age_ms": Math.round(Date.now() - row.created_ms),

@@ -1,6 +1,7 @@
 // Every app's gRPC port: its own services wrapped in SERVER spans (lib/otel), plus the
 // standard grpc.health.v1.Health and server reflection, so `grpcurl list/describe` and
 // health probes work without a local copy of the .proto files.
+import { hostname } from "node:os";
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
 import { instrumentServer, type Telemetry } from "@obs/otel";
@@ -48,6 +49,12 @@ export function grpcInstrumentationEnabled(
   return env.OTEL_GRPC_INSTRUMENTATION?.trim().toLowerCase() !== "off";
 }
 
+/** What server spans say they are: the bound host (the machine's name for a wildcard). */
+function serverAddress(host: string | undefined, port: number) {
+  const address = !host || host === "0.0.0.0" || host === "::" ? hostname() : host;
+  return { address, port: port === 0 ? undefined : port };
+}
+
 export async function startGrpcServer(options: GrpcServerOptions): Promise<GrpcServer> {
   const plain = new grpc.Server(
     options.maxMessageBytes === undefined
@@ -59,6 +66,7 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<GrpcS
       ? instrumentServer(plain, {
           tracerProvider: options.telemetry.tracerProvider,
           meterProvider: options.telemetry.meterProvider,
+          server: serverAddress(options.host, options.port),
         })
       : plain;
   for (const service of options.services)

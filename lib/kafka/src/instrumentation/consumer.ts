@@ -10,6 +10,7 @@ import {
 } from "@opentelemetry/api";
 import type { ConsumeBatchMiddleware, ConsumeMiddleware, KafkaMessage } from "../port.ts";
 import type { Failures } from "./failures.ts";
+import type { MessagingMetrics } from "./messaging-metrics.ts";
 import type { KafkaMetrics } from "./metrics.ts";
 import { extractTraceContext } from "./propagation.ts";
 import {
@@ -18,11 +19,11 @@ import {
   ATTR_MESSAGING_CONSUMER_GROUP_NAME,
   ATTR_MESSAGING_DESTINATION_NAME,
   ATTR_MESSAGING_DESTINATION_PARTITION_ID,
-  ATTR_MESSAGING_KAFKA_MESSAGE_TOMBSTONE,
   ATTR_MESSAGING_OPERATION_NAME,
   ATTR_MESSAGING_OPERATION_TYPE,
-  ATTR_MESSAGING_SYSTEM,
   MESSAGING_SYSTEM_KAFKA,
+  renamedAttributes,
+  setEach,
 } from "./semconv.ts";
 import { type MessagingSpan, startConsumerSpan } from "./spans.ts";
 
@@ -32,6 +33,7 @@ const BATCH_SCOPE = "@obs/kafka";
 export interface ConsumerDeps {
   tracerProvider: TracerProvider | undefined;
   metrics: KafkaMetrics;
+  messaging: MessagingMetrics;
   failures: Failures;
   recordMessageKey: boolean;
 }
@@ -51,14 +53,23 @@ export function consumeMiddleware(deps: ConsumerDeps): ConsumeMiddleware {
       tracerProvider: deps.tracerProvider,
     });
     if (message.value === null) {
-      consumer.span.setAttribute(ATTR_MESSAGING_KAFKA_MESSAGE_TOMBSTONE, true);
+      setEach(consumer.span, renamedAttributes().tombstone, true);
     }
     // Measured on arrival: the handler's own duration is the span's, not delivery latency.
     metrics.observeDelivery(message.topic, message.headers, { at: consumer.context });
     failures.open(message, consumer);
+    const outcome = {
+      topic: message.topic,
+      partition: message.partition,
+      group: messageContext.groupId,
+      at: consumer.context,
+    };
+    const startedAt = performance.now();
+    const took = () => (performance.now() - startedAt) / 1000;
     try {
       await context.with(consumer.context, next);
     } catch (error) {
+      deps.messaging.processed({ ...outcome, error }, took());
       metrics.consumed(message.topic);
       failures.count(message, error);
       // While closing the port redelivers instead of dead-lettering: nothing to wait for.
@@ -70,6 +81,7 @@ export function consumeMiddleware(deps: ConsumerDeps): ConsumeMiddleware {
       }
       throw error;
     }
+    deps.messaging.processed(outcome, took());
     metrics.consumed(message.topic);
     failures.close(message);
     consumer.end();
@@ -105,17 +117,35 @@ export function consumeBatchMiddleware(deps: ConsumerDeps): ConsumeBatchMiddlewa
       });
       // In the message's own span: the exemplar leads to the request's trace.
       metrics.observeDelivery(message.topic, message.headers, { at: span.context });
-      if (message.value === null)
-        span.span.setAttribute(ATTR_MESSAGING_KAFKA_MESSAGE_TOMBSTONE, true);
+      if (message.value === null) setEach(span.span, renamedAttributes().tombstone, true);
       failures.open(message, span);
       return span;
     });
     const handlerSpan = batch ?? (perMessage[0] as MessagingSpan);
+    const startedAt = performance.now();
+    // Each message took as long as the batch that applied it.
+    const processed = (error?: unknown) => {
+      const seconds = (performance.now() - startedAt) / 1000;
+      messages.forEach((message, i) => {
+        deps.messaging.processed(
+          {
+            topic: message.topic,
+            partition: message.partition,
+            group: messageContext.groupId,
+            error,
+            at: perMessage[i]?.context,
+          },
+          seconds,
+        );
+      });
+    };
     try {
       await context.with(handlerSpan.context, next);
+      processed();
       for (const span of perMessage) span.end();
       batch?.end();
     } catch (error) {
+      processed(error);
       for (const message of messages) failures.count(message, error);
       for (const span of perMessage) span.end(error);
       batch?.end(error);
@@ -139,7 +169,6 @@ function startBatchSpan(
     if (producer && trace.isSpanContextValid(producer)) links.push({ context: producer });
   }
   const attributes: Attributes = {
-    [ATTR_MESSAGING_SYSTEM]: MESSAGING_SYSTEM_KAFKA,
     [ATTR_MESSAGING_OPERATION_NAME]: "process",
     [ATTR_MESSAGING_OPERATION_TYPE]: "process",
     [ATTR_MESSAGING_DESTINATION_NAME]: first.topic,
@@ -147,6 +176,7 @@ function startBatchSpan(
     [ATTR_MESSAGING_CONSUMER_GROUP_NAME]: groupId,
     [ATTR_MESSAGING_BATCH_MESSAGE_COUNT]: messages.length,
   };
+  setEach(attributes, renamedAttributes().system, MESSAGING_SYSTEM_KAFKA);
   const parent = context.active();
   const span = (tracerProvider ?? trace.getTracerProvider())
     .getTracer(BATCH_SCOPE)

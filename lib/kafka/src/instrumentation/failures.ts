@@ -1,5 +1,5 @@
 import { errorType } from "@obs/otel";
-import { type Context, SpanStatusCode } from "@opentelemetry/api";
+import { type Attributes, type Context, SpanStatusCode } from "@opentelemetry/api";
 import type { DeadLetterEvent, KafkaMessage, OutgoingHeaders } from "../port.ts";
 import type { KafkaMetrics } from "./metrics.ts";
 import {
@@ -7,8 +7,9 @@ import {
   ATTR_ERROR_TYPE,
   ATTR_MESSAGING_DESTINATION_NAME,
   ATTR_MESSAGING_DESTINATION_PARTITION_ID,
-  ATTR_MESSAGING_KAFKA_OFFSET,
   EVENT_DEAD_LETTER,
+  renamedAttributes,
+  setEach,
 } from "./semconv.ts";
 import type { MessagingSpan } from "./spans.ts";
 import { deadLetterSourceKey, sourceKey } from "./utils.ts";
@@ -89,13 +90,14 @@ export function createFailures(metrics: KafkaMetrics, timeoutMs: number): Failur
       count(message, error);
       const span = spans.get(message);
       if (!span) return;
-      span.span.addEvent(EVENT_DEAD_LETTER, {
+      const where: Attributes = {
         [ATTR_MESSAGING_DESTINATION_NAME]: event.dlqTopic,
         [ATTR_MESSAGING_DESTINATION_PARTITION_ID]: String(event.report.partition),
-        [ATTR_MESSAGING_KAFKA_OFFSET]: Number(event.report.offset),
         [ATTR_DEAD_LETTER_STAGE]: event.stage,
         [ATTR_ERROR_TYPE]: errorType(error),
-      });
+      };
+      setEach(where, renamedAttributes().offset, Number(event.report.offset));
+      span.span.addEvent(EVENT_DEAD_LETTER, where);
       const key = keyOf(message, event.groupId);
       if (held.get(key)?.message === message) {
         release(key);

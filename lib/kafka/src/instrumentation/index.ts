@@ -6,6 +6,12 @@ export {
 } from "./instrumentation.ts";
 export { type LagMonitorOptions, startLagMonitor } from "./lag-monitor.ts";
 export {
+  createMessagingMetrics,
+  MESSAGING_DURATION_BUCKETS_SECONDS,
+  type MessageOutcome,
+  type MessagingMetrics,
+} from "./messaging-metrics.ts";
+export {
   createKafkaMetrics,
   KAFKA_DELIVERY_LATENCY_BUCKETS_MS,
   type KafkaMetrics,
@@ -24,6 +30,15 @@ export {
   readProducedAt,
   stampProducedAt,
 } from "./propagation.ts";
+export {
+  ATTR_KAFKA_MESSAGE_KEY,
+  ATTR_KAFKA_MESSAGE_TOMBSTONE,
+  ATTR_KAFKA_OFFSET,
+  ATTR_MESSAGING_SYSTEM_NAME,
+  type RenamedAttributes,
+  renamedAttributes,
+  setEach,
+} from "./semconv.ts";
 export {
   type ConsumerSpanOptions,
   type KafkaKey,

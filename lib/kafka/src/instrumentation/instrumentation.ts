@@ -10,6 +10,7 @@ import type {
 import { consumeBatchMiddleware, consumeMiddleware } from "./consumer.ts";
 import { consumerStatusMetrics } from "./consumer-status.ts";
 import { createFailures } from "./failures.ts";
+import { createMessagingMetrics } from "./messaging-metrics.ts";
 import { createKafkaMetrics, type KafkaMetrics } from "./metrics.ts";
 import { produceMiddleware } from "./producer.ts";
 
@@ -24,7 +25,7 @@ export interface TelemetryProviders {
 export interface KafkaTelemetryOptions {
   /** Instruments to record into; by default created on `meter`. */
   metrics?: KafkaMetrics;
-  /** `messaging.kafka.message.key` on spans; default true. Turn off when keys carry PII. */
+  /** `kafka.message.key` on spans; default true. Turn off when keys carry PII. */
   recordMessageKey?: boolean;
   /**
    * How long a failed message's `process` span stays open waiting for its dead letter to be
@@ -61,6 +62,7 @@ export function kafkaTelemetry(
   const deps = {
     tracerProvider: providers.tracerProvider,
     metrics,
+    messaging: createMessagingMetrics(providers.meter),
     failures,
     recordMessageKey: options.recordMessageKey ?? true,
   };

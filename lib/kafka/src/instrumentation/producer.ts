@@ -1,15 +1,17 @@
 import { type Context, context, type TracerProvider, trace } from "@opentelemetry/api";
 import type { OutgoingMessage, ProduceMiddleware } from "../port.ts";
 import type { Failures } from "./failures.ts";
+import type { MessagingMetrics } from "./messaging-metrics.ts";
 import type { KafkaMetrics } from "./metrics.ts";
 import { extractTraceContext, readProducedAt, stampProducedAt } from "./propagation.ts";
-import { ATTR_MESSAGING_DESTINATION_PARTITION_ID, ATTR_MESSAGING_KAFKA_OFFSET } from "./semconv.ts";
+import { ATTR_MESSAGING_DESTINATION_PARTITION_ID, renamedAttributes, setEach } from "./semconv.ts";
 import { startProducerSpan } from "./spans.ts";
 import { withoutTraceHeaders } from "./utils.ts";
 
 export interface ProducerDeps {
   tracerProvider: TracerProvider | undefined;
   metrics: KafkaMetrics;
+  messaging: MessagingMetrics;
   failures: Failures;
   recordMessageKey: boolean;
 }
@@ -39,15 +41,23 @@ export function produceMiddleware(deps: ProducerDeps): ProduceMiddleware {
     });
 
     let reports: Awaited<ReturnType<typeof next>>;
+    const startedAt = performance.now();
+    const took = () => (performance.now() - startedAt) / 1000;
     try {
       reports = await next(outgoing);
     } catch (error) {
+      const seconds = took();
       messages.forEach((message, i) => {
         metrics.producerError(message.topic, error);
+        deps.messaging.sent(
+          { topic: message.topic, partition: message.partition, error, at: producers[i]?.context },
+          seconds,
+        );
         producers[i]?.end(error);
       });
       throw error;
     }
+    const seconds = took();
     messages.forEach((message, i) => {
       const report = reports[i];
       const producer = producers[i];
@@ -56,9 +66,13 @@ export function produceMiddleware(deps: ProducerDeps): ProduceMiddleware {
           ATTR_MESSAGING_DESTINATION_PARTITION_ID,
           String(report.partition),
         );
-        producer.span.setAttribute(ATTR_MESSAGING_KAFKA_OFFSET, Number(report.offset));
+        setEach(producer.span, renamedAttributes().offset, Number(report.offset));
       }
       metrics.produced(message.topic);
+      deps.messaging.sent(
+        { topic: message.topic, partition: report?.partition, at: producer?.context },
+        seconds,
+      );
       producer?.end();
     });
     return reports;

@@ -13,20 +13,16 @@ import {
 import { ATTR_ERROR_TYPE } from "@opentelemetry/semantic-conventions";
 import { extractTraceContext, injectTraceHeaders, type KafkaHeaders } from "./propagation.ts";
 import { kafkaTracer } from "./scope.ts";
-
-/*
- * Messaging attribute names pinned here rather than imported from the incubating entry of
- * @opentelemetry/semantic-conventions, which already marks `messaging.system` and
- * `messaging.kafka.offset` deprecated and may drop them in a minor release.
- */
-export const ATTR_MESSAGING_SYSTEM = "messaging.system";
-export const ATTR_MESSAGING_OPERATION_NAME = "messaging.operation.name";
-export const ATTR_MESSAGING_OPERATION_TYPE = "messaging.operation.type";
-export const ATTR_MESSAGING_DESTINATION_NAME = "messaging.destination.name";
-export const ATTR_MESSAGING_DESTINATION_PARTITION_ID = "messaging.destination.partition.id";
-export const ATTR_MESSAGING_KAFKA_OFFSET = "messaging.kafka.offset";
-export const ATTR_MESSAGING_CONSUMER_GROUP_NAME = "messaging.consumer.group.name";
-export const ATTR_MESSAGING_KAFKA_MESSAGE_KEY = "messaging.kafka.message.key";
+import {
+  ATTR_MESSAGING_CONSUMER_GROUP_NAME,
+  ATTR_MESSAGING_DESTINATION_NAME,
+  ATTR_MESSAGING_DESTINATION_PARTITION_ID,
+  ATTR_MESSAGING_OPERATION_NAME,
+  ATTR_MESSAGING_OPERATION_TYPE,
+  MESSAGING_SYSTEM_KAFKA,
+  renamedAttributes,
+  setEach,
+} from "./semconv.ts";
 
 export type KafkaKey = string | Uint8Array | null | undefined;
 export type KafkaOffset = number | bigint | string;
@@ -66,16 +62,15 @@ export interface ConsumerSpanOptions {
 const decoder = new TextDecoder();
 
 function baseAttributes(topic: string, operation: "send" | "process", key: KafkaKey): Attributes {
+  const names = renamedAttributes();
   const attributes: Attributes = {
-    [ATTR_MESSAGING_SYSTEM]: "kafka",
     [ATTR_MESSAGING_OPERATION_NAME]: operation,
     [ATTR_MESSAGING_OPERATION_TYPE]: operation,
     [ATTR_MESSAGING_DESTINATION_NAME]: topic,
   };
-  if (key !== null && key !== undefined) {
-    attributes[ATTR_MESSAGING_KAFKA_MESSAGE_KEY] =
-      typeof key === "string" ? key : decoder.decode(key);
-  }
+  setEach(attributes, names.system, MESSAGING_SYSTEM_KAFKA);
+  if (key !== null && key !== undefined)
+    setEach(attributes, names.key, typeof key === "string" ? key : decoder.decode(key));
   return attributes;
 }
 
@@ -128,7 +123,7 @@ export function startConsumerSpan(
   const parent = extractTraceContext(headers);
   const attributes = baseAttributes(topic, "process", options.key);
   attributes[ATTR_MESSAGING_DESTINATION_PARTITION_ID] = String(options.partition);
-  attributes[ATTR_MESSAGING_KAFKA_OFFSET] = Number(options.offset);
+  setEach(attributes, renamedAttributes().offset, Number(options.offset));
   attributes[ATTR_MESSAGING_CONSUMER_GROUP_NAME] = options.group;
   const span = kafkaTracer(options.tracerProvider).startSpan(
     `process ${topic}`,

@@ -23,19 +23,13 @@ import {
   ATTR_SERVER_ADDRESS,
   ATTR_SERVER_PORT,
 } from "@opentelemetry/semantic-conventions";
+import { semconvStability } from "../semconv-stability.ts";
 import {
   type GrpcInstrumentationOptions,
   grpcTracer,
   rpcDurationHistogram,
 } from "./instruments.ts";
-import {
-  ATTR_RPC_GRPC_STATUS_CODE,
-  ATTR_RPC_METHOD,
-  ATTR_RPC_SERVICE,
-  ATTR_RPC_SYSTEM,
-  RPC_SYSTEM_GRPC,
-  statusName,
-} from "./semconv.ts";
+import { rpcCallAttributes, rpcStatusAttributes, statusName } from "./semconv.ts";
 import { metadataSetter, parseFullMethod, parseHostPort } from "./utils.ts";
 
 export interface ClientInterceptorOptions extends GrpcInstrumentationOptions {
@@ -55,18 +49,18 @@ export interface ClientInterceptorOptions extends GrpcInstrumentationOptions {
  */
 export function createClientInterceptor(options: ClientInterceptorOptions = {}): Interceptor {
   const server = options.target ? parseHostPort(options.target) : undefined;
+  const mode = options.semconv ?? semconvStability().rpc;
 
   return (callOptions: InterceptorOptions, nextCall: NextCall) => {
-    const { name, service, method } = parseFullMethod(callOptions.method_definition.path);
-    const attributes: Attributes = {
-      [ATTR_RPC_SYSTEM]: RPC_SYSTEM_GRPC,
-      [ATTR_RPC_SERVICE]: service,
-      [ATTR_RPC_METHOD]: method,
-    };
+    const call = parseFullMethod(callOptions.method_definition.path);
+    const named = rpcCallAttributes(mode, call);
+    const target: Attributes = {};
     if (server) {
-      attributes[ATTR_SERVER_ADDRESS] = server.address;
-      if (server.port !== undefined) attributes[ATTR_SERVER_PORT] = server.port;
+      target[ATTR_SERVER_ADDRESS] = server.address;
+      if (server.port !== undefined) target[ATTR_SERVER_PORT] = server.port;
     }
+    const attributes: Attributes = { ...named, ...target };
+    const name = call.name;
 
     const parentContext = context.active();
     const span = grpcTracer(options).startSpan(
@@ -76,33 +70,30 @@ export function createClientInterceptor(options: ClientInterceptorOptions = {}):
     );
     const spanContext = trace.setSpan(parentContext, span);
     const startedAt = performance.now();
-    const call = nextCall(callOptions);
+    const outbound = nextCall(callOptions);
     let finished = false;
 
     const finish = (status: Pick<StatusObject, "code" | "details">) => {
       if (finished) return;
       finished = true;
-      const peer = parseHostPort(call.getPeer());
+      const peer = parseHostPort(outbound.getPeer());
       if (peer) {
         span.setAttribute(ATTR_NETWORK_PEER_ADDRESS, peer.address);
         if (peer.port !== undefined) span.setAttribute(ATTR_NETWORK_PEER_PORT, peer.port);
-        if (!server) span.setAttribute(ATTR_SERVER_ADDRESS, peer.address);
-        if (!server && peer.port !== undefined) span.setAttribute(ATTR_SERVER_PORT, peer.port);
+        if (!server) target[ATTR_SERVER_ADDRESS] = peer.address;
+        if (!server && peer.port !== undefined) target[ATTR_SERVER_PORT] = peer.port;
       }
-      span.setAttribute(ATTR_RPC_GRPC_STATUS_CODE, status.code);
+      // Semconv's attributes of rpc.client.call.duration: the call, its server, its outcome.
+      const outcome: Attributes = { ...rpcStatusAttributes(mode, status.code), ...target };
       if (status.code !== GrpcStatus.OK) {
-        span.setAttribute(ATTR_ERROR_TYPE, statusName(status.code));
+        outcome[ATTR_ERROR_TYPE] = statusName(status.code);
         span.setStatus({ code: SpanStatusCode.ERROR, message: status.details });
       }
+      span.setAttributes(outcome);
       span.end();
       rpcDurationHistogram("client", options).record(
         (performance.now() - startedAt) / 1000,
-        {
-          [ATTR_RPC_SYSTEM]: RPC_SYSTEM_GRPC,
-          [ATTR_RPC_SERVICE]: service,
-          [ATTR_RPC_METHOD]: method,
-          [ATTR_RPC_GRPC_STATUS_CODE]: status.code,
-        },
+        { ...named, ...outcome },
         spanContext,
       );
     };
@@ -122,6 +113,6 @@ export function createClientInterceptor(options: ClientInterceptorOptions = {}):
         });
       },
     };
-    return new InterceptingCall(call, requester);
+    return new InterceptingCall(outbound, requester);
   };
 }

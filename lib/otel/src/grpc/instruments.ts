@@ -6,6 +6,7 @@ import {
   type TracerProvider,
 } from "@opentelemetry/api";
 import { SCOPE_NAME, SCOPE_VERSION, scopeTracer } from "../scope.ts";
+import type { SemconvMode } from "../semconv-stability.ts";
 import {
   METRIC_RPC_CLIENT_CALL_DURATION,
   METRIC_RPC_SERVER_CALL_DURATION,
@@ -17,6 +18,11 @@ export interface GrpcInstrumentationOptions {
   tracerProvider?: TracerProvider;
   /** Defaults to the global provider, looked up per call (see below). */
   meterProvider?: MeterProvider;
+  /**
+   * Which RPC names spans and metrics carry; default from OTEL_SEMCONV_STABILITY_OPT_IN
+   * (`rpc/dup` → "dup"), read when the instrumentation is built.
+   */
+  semconv?: SemconvMode;
 }
 
 /*

@@ -20,19 +20,19 @@ import {
   ATTR_ERROR_TYPE,
   ATTR_NETWORK_PEER_ADDRESS,
   ATTR_NETWORK_PEER_PORT,
+  ATTR_SERVER_ADDRESS,
+  ATTR_SERVER_PORT,
 } from "@opentelemetry/semantic-conventions";
 import { errorMessage } from "../error-type.ts";
+import { type SemconvMode, semconvStability } from "../semconv-stability.ts";
 import {
   type GrpcInstrumentationOptions,
   grpcTracer,
   rpcDurationHistogram,
 } from "./instruments.ts";
 import {
-  ATTR_RPC_GRPC_STATUS_CODE,
-  ATTR_RPC_METHOD,
-  ATTR_RPC_SERVICE,
-  ATTR_RPC_SYSTEM,
-  RPC_SYSTEM_GRPC,
+  rpcCallAttributes,
+  rpcStatusAttributes,
   SERVER_ERROR_CODES,
   statusName,
 } from "./semconv.ts";
@@ -41,6 +41,8 @@ import { metadataGetter, parseFullMethod, parseHostPort, statusCodeOf } from "./
 export interface ServerInstrumentationOptions extends GrpcInstrumentationOptions {
   /** Return true to leave a method untraced, e.g. health checks. Gets `pkg.Service/Method`. */
   ignore?: (fullMethod: string) => boolean;
+  /** The server's own address, for `server.address`/`server.port` (grpc-js does not tell). */
+  server?: { address: string; port?: number };
 }
 
 /** The parts of grpc-js's server call objects the wrapper relies on, for all four kinds. */
@@ -104,13 +106,16 @@ function wrapHandler(
   handler: (call: ServerCallLike, callback?: UnaryCallback) => unknown,
   options: ServerInstrumentationOptions,
 ): AnyHandler {
-  const { name, service, method } = parseFullMethod(attrs.path);
+  const call = parseFullMethod(attrs.path);
+  const { name } = call;
   const responds = !attrs.responseStream;
-  const metricAttributes: Attributes = {
-    [ATTR_RPC_SYSTEM]: RPC_SYSTEM_GRPC,
-    [ATTR_RPC_SERVICE]: service,
-    [ATTR_RPC_METHOD]: method,
-  };
+  const mode = options.semconv ?? semconvStability().rpc;
+  // What every span and sample of this method carries: the call and the server's own address.
+  const metricAttributes: Attributes = { ...rpcCallAttributes(mode, call) };
+  if (options.server) {
+    metricAttributes[ATTR_SERVER_ADDRESS] = options.server.address;
+    if (options.server.port !== undefined) metricAttributes[ATTR_SERVER_PORT] = options.server.port;
+  }
 
   return (call, callback) => {
     const parent = propagation.extract(ROOT_CONTEXT, call.metadata, metadataGetter);
@@ -127,10 +132,10 @@ function wrapHandler(
     const finish = (code: number, error?: unknown) => {
       if (finished) return;
       finished = true;
-      endServerSpan(span, code, error);
+      const outcome = endServerSpan(span, mode, code, error);
       rpcDurationHistogram("server", options).record(
         (performance.now() - startedAt) / 1000,
-        { ...metricAttributes, [ATTR_RPC_GRPC_STATUS_CODE]: code },
+        { ...metricAttributes, ...outcome },
         trace.setSpan(parent, span),
       );
     };
@@ -174,16 +179,19 @@ function wrapHandler(
   };
 }
 
-function endServerSpan(span: Span, code: number, error: unknown) {
-  span.setAttribute(ATTR_RPC_GRPC_STATUS_CODE, code);
+/** Ends the span with its outcome, and returns the outcome's attributes for the sample. */
+function endServerSpan(span: Span, mode: SemconvMode, code: number, error: unknown): Attributes {
+  const outcome = rpcStatusAttributes(mode, code);
   if (SERVER_ERROR_CODES.has(code)) {
-    span.setAttribute(ATTR_ERROR_TYPE, statusName(code));
+    outcome[ATTR_ERROR_TYPE] = statusName(code);
     span.setStatus({
       code: SpanStatusCode.ERROR,
       message: error === undefined ? statusName(code) : errorMessage(error),
     });
   }
+  span.setAttributes(outcome);
   span.end();
+  return outcome;
 }
 
 /**

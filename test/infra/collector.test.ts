@@ -1,0 +1,107 @@
+// The Collector between the apps and Jaeger: the one `infra:up` runs forwards what apps send
+// to 4318, and its tail-sampling policy, run in a second instance of the same binary and
+// config with the share of the rest set to 0 %, keeps a trace with an error and a slow trace
+// and drops a fast healthy one.
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import type { Subprocess } from "bun";
+import {
+  COLLECTOR_CONFIG,
+  collectorBinary,
+  collectorEnv,
+} from "../../infra/local/services/collector.ts";
+import { ENDPOINTS, ensureInfra, eventually } from "../support/infra.ts";
+
+const hex = (bytes: number) =>
+  Array.from(crypto.getRandomValues(new Uint8Array(bytes)), (b) =>
+    b.toString(16).padStart(2, "0"),
+  ).join("");
+
+/** Ports of the second instance: away from the apps', the infrastructure's and Linux's range. */
+const SAMPLER = { otlpGrpc: 24317, otlpHttp: 24318, health: 23133 };
+let sampler: Subprocess | undefined;
+
+beforeAll(async () => {
+  await ensureInfra();
+  sampler = Bun.spawn([collectorBinary(), "--config", COLLECTOR_CONFIG], {
+    env: {
+      ...process.env,
+      ...collectorEnv({
+        OTLP_GRPC_PORT: String(SAMPLER.otlpGrpc),
+        OTLP_HTTP_PORT: String(SAMPLER.otlpHttp),
+        OTELCOL_HEALTH_PORT: String(SAMPLER.health),
+        OTELCOL_SAMPLING_PERCENTAGE: "0",
+        OTELCOL_SLOW_TRACE_MS: "300",
+        OTELCOL_DECISION_WAIT: "1s",
+      }),
+    },
+    stdout: "ignore",
+    stderr: "pipe",
+  });
+  await eventually(
+    "the sampling Collector's health check",
+    async () =>
+      (await fetch(`http://127.0.0.1:${SAMPLER.health}/`).catch(() => undefined))?.ok
+        ? true
+        : undefined,
+    30_000,
+  );
+}, 600_000);
+
+afterAll(async () => {
+  sampler?.kill("SIGTERM");
+  await sampler?.exited;
+});
+
+/** One single-span trace over OTLP/JSON: `durationMs` long, ending now, with a status. */
+async function sendTrace(url: string, service: string, durationMs: number, error = false) {
+  const traceId = hex(16);
+  const now = BigInt(Date.now()) * 1_000_000n;
+  const span = {
+    traceId,
+    spanId: hex(8),
+    name: "request",
+    kind: 2,
+    startTimeUnixNano: String(now - BigInt(durationMs) * 1_000_000n),
+    endTimeUnixNano: String(now),
+    status: error ? { code: 2, message: "failed" } : { code: 1 },
+  };
+  const posted = await fetch(`${url}/v1/traces`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({
+      resourceSpans: [
+        {
+          resource: { attributes: [{ key: "service.name", value: { stringValue: service } }] },
+          scopeSpans: [{ scope: { name: "collector-test" }, spans: [span] }],
+        },
+      ],
+    }),
+  });
+  expect(posted.status).toBe(200);
+  return traceId;
+}
+
+const inJaeger = async (traceId: string) =>
+  (await fetch(`${ENDPOINTS.jaegerQuery}/api/traces/${traceId}`)).ok;
+
+test("infra:up's Collector forwards what the apps send to Jaeger", async () => {
+  const traceId = await sendTrace(ENDPOINTS.otlpHttp, "collector-test", 5);
+  await eventually("the trace in Jaeger", async () =>
+    (await inJaeger(traceId)) ? true : undefined,
+  );
+}, 30_000);
+
+test("tail sampling at 0 %: errors and slow traces are kept, a fast healthy one is dropped", async () => {
+  const url = `http://127.0.0.1:${SAMPLER.otlpHttp}`;
+  const fast = await sendTrace(url, "sampling-test", 5);
+  const failed = await sendTrace(url, "sampling-test", 5, true);
+  const slow = await sendTrace(url, "sampling-test", 800);
+  await eventually(
+    "the failed and the slow trace in Jaeger",
+    async () => ((await inJaeger(failed)) && (await inJaeger(slow)) ? true : undefined),
+    30_000,
+  );
+  // Decided together (one decision wait); give the dropped one the same time again.
+  await Bun.sleep(2_000);
+  expect(await inJaeger(fast)).toBe(false);
+}, 60_000);
