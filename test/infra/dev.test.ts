@@ -5,6 +5,7 @@ import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { ALL } from "../../infra/local/infra.ts";
 import { freePort, isListening } from "../../infra/local/ports.ts";
 import { APP_NAMES, APPS } from "../../lib/service/src/apps.ts";
 import { eventually } from "../support/infra.ts";
@@ -101,24 +102,39 @@ test("bun run dev starts infrastructure and all six apps; Ctrl-C stops every one
     throw new Error(`${(error as Error).message}\n${output.slice(-3000)}`);
   }
 
-  const runDir = join(stateDir, "run");
-  const infraPids = readdirSync(runDir).map(
-    (f) => (JSON.parse(readFileSync(join(runDir, f), "utf8")) as { pid: number }).pid,
-  );
-  expect(infraPids).toHaveLength(4);
-  const appPids = APP_NAMES.flatMap((name) => pidsListeningOn(APPS[name].httpPort));
-  expect(appPids).toHaveLength(6);
-
-  process.kill(-(dev.pid as number), "SIGINT");
-  expect(await exited).toBe(0);
-
-  const survivors = [...infraPids, ...appPids]
-    .filter(alive)
-    .map((pid) => `${pid}: ${cmdline(pid)}`);
-  if (survivors.length > 0) console.error(output);
-  expect(survivors).toEqual([]);
-  for (const port of [...appPorts, ...Object.values(infraPorts)]) {
-    expect({ port, listening: await isListening(port) }).toEqual({ port, listening: false });
+  try {
+    await expectAllStartedThenStopped();
+  } finally {
+    // A failed expectation must not leave the six apps on their ports for the next test file.
+    if (dev.exitCode === null && dev.signalCode === null) {
+      process.kill(-(dev.pid as number), "SIGINT");
+      const stopped = await Promise.race([exited.then(() => true), Bun.sleep(60_000)]);
+      if (!stopped) process.kill(-(dev.pid as number), "SIGKILL");
+    }
   }
-  expect(output).toContain("dev: stopping infrastructure this run started");
+
+  async function expectAllStartedThenStopped() {
+    const runDir = join(stateDir, "run");
+    const runFiles = readdirSync(runDir);
+    // One process per infrastructure service, the Collector included.
+    expect(runFiles.map((f) => f.replace(/\.json$/, "")).sort()).toEqual([...ALL].sort());
+    const infraPids = runFiles.map(
+      (f) => (JSON.parse(readFileSync(join(runDir, f), "utf8")) as { pid: number }).pid,
+    );
+    const appPids = APP_NAMES.flatMap((name) => pidsListeningOn(APPS[name].httpPort));
+    expect(appPids).toHaveLength(6);
+
+    process.kill(-(dev.pid as number), "SIGINT");
+    expect(await exited).toBe(0);
+
+    const survivors = [...infraPids, ...appPids]
+      .filter(alive)
+      .map((pid) => `${pid}: ${cmdline(pid)}`);
+    if (survivors.length > 0) console.error(output);
+    expect(survivors).toEqual([]);
+    for (const port of [...appPorts, ...Object.values(infraPorts)]) {
+      expect({ port, listening: await isListening(port) }).toEqual({ port, listening: false });
+    }
+    expect(output).toContain("dev: stopping infrastructure this run started");
+  }
 }, 300_000);
