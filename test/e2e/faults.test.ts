@@ -1,6 +1,6 @@
 // The faults of a normal week, against the six real apps under steady load through both flows,
 // the real broker and PostgreSQL: a broker outage, a read model and a ledger killed with
-// SIGKILL, a PostgreSQL restart. Each fault stops or kills the real process. For each, the
+// SIGKILL, a PostgreSQL restart, the trace backend (the Collector) away. Each fault stops or kills the real process. For each, the
 // test measures how long the system took to say so (/readyz) and to carry data end to end
 // again, then checks the invariants over everything the clients were told so far:
 //   - every acknowledged transfer has exactly one ledger entry, per-currency sums are 0, and
@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { type Admin, createKafka, type Kafka } from "@obs/kafka";
 import { TOPICS } from "@obs/proto";
 import postgres from "postgres";
-import { down, mode, type ServiceName, up } from "../../infra/local/infra.ts";
+import { down, ENDPOINTS, mode, type ServiceName, up } from "../../infra/local/infra.ts";
 import { databaseUrlFor } from "../../lib/db/src/index.ts";
 import { APP_NAMES, type AppName } from "../../lib/service/src/apps.ts";
 import { assertAppPortsFree, type RunningApp, runApp, runApps, stopApp } from "../support/apps.ts";
@@ -242,7 +242,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const line of report) console.log(`# ${line}`);
   // Whatever a failed test left stopped comes back for the next file.
-  await up(["kafka", "postgres"] as ServiceName[], { quiet: true }).catch(() => {});
+  await up(["kafka", "postgres", "collector"] as ServiceName[], { quiet: true }).catch(() => {});
   await kafka?.close();
   await Promise.all(Object.values(apps ?? {}).map(stopApp));
   await dbs?.end();
@@ -315,6 +315,60 @@ describe("faults under load (both flows)", () => {
         await restart("ledger");
       },
     });
+  }, 300_000);
+
+  test("trace backend (the Collector) away for 10 s under load: every request answered, apps ready, traces flow again", async () => {
+    const traffic = startTraffic(apps, { ...LOAD, accounts });
+    records.push(traffic.record);
+    const notReadyDuringOutage: string[] = [];
+    try {
+      await Bun.sleep(2_000);
+      await down(["collector"], { quiet: true });
+      const outageEnds = Date.now() + 10_000;
+      while (Date.now() < outageEnds) {
+        for (const name of APP_NAMES)
+          if ((await readyz(apps[name])).status !== 200) notReadyDuringOutage.push(name);
+        await Bun.sleep(1_000);
+      }
+      await up(["collector"], { quiet: true });
+      await Bun.sleep(2_000);
+    } finally {
+      await traffic.stop();
+    }
+    // Telemetry is not a dependency: no request failed, no app stopped being ready.
+    const seen = mergeRecords([traffic.record]);
+    expect({
+      notReadyDuringOutage,
+      addFailures: [...seen.addFailures],
+      transferFailures: [...seen.transferFailures],
+    }).toEqual({ notReadyDuringOutage: [], addFailures: [], transferFailures: [] });
+    expect(seen.addsAcked.size).toBeGreaterThan(100);
+    expect(seen.transfersAcked.length).toBeGreaterThan(100);
+    // And the exporters found the Collector again: a request made now is a trace in Jaeger.
+    const traceId = crypto.randomUUID().replaceAll("-", "");
+    const opened = await fetch(apps.accounts.url("/v1/accounts"), {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        traceparent: `00-${traceId}-${"ab".repeat(8)}-01`,
+      },
+      body: JSON.stringify({ currency: "USD" }),
+    });
+    expect(opened.status).toBe(201);
+    const started = Date.now();
+    await eventually(
+      "the request's trace in Jaeger",
+      async () => {
+        const response = await fetch(`${ENDPOINTS.jaegerQuery}/api/traces/${traceId}`);
+        return response.ok ? true : undefined;
+      },
+      30_000,
+      250,
+    );
+    report.push(
+      `Collector away 10 s: ${seen.addsAcked.size} Adds and ${seen.transfersAcked.length} transfers answered, none failed, every app ready throughout; a new trace in Jaeger ${seconds(Date.now() - started)} after the request`,
+    );
+    await expectInvariants("Collector away 10 s");
   }, 300_000);
 
   test("PostgreSQL restarted under load: every app says so, then recovers by itself", async () => {

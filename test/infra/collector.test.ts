@@ -1,9 +1,10 @@
 // The Collector between the apps and Jaeger: the one `infra:up` runs forwards what apps send
 // to 4318, and its tail-sampling policy, run in a second instance of the same binary and
 // config with the share of the rest set to 0 %, keeps a trace with an error and a slow trace
-// and drops a fast healthy one.
+// and drops a fast healthy one. An app may export over OTLP/gRPC as well as http/protobuf.
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { Subprocess } from "bun";
+import { PORTS } from "../../infra/local/config.ts";
 import {
   COLLECTOR_CONFIG,
   collectorBinary,
@@ -104,4 +105,39 @@ test("tail sampling at 0 %: errors and slow traces are kept, a fast healthy one 
   // Decided together (one decision wait); give the dropped one the same time again.
   await Bun.sleep(2_000);
   expect(await inJaeger(fast)).toBe(false);
+}, 60_000);
+
+test("an app exporting over OTLP/gRPC (OTEL_EXPORTER_OTLP_PROTOCOL=grpc) reaches Jaeger too", async () => {
+  // sdk-node picks the gRPC exporter, which runs on Bun 1.4; the default stays http/protobuf.
+  const service = `grpc-export-${hex(4)}`;
+  const app = Bun.spawn(
+    ["bun", new URL("../../lib/otel/test/fixtures/exporting-app.ts", import.meta.url).pathname],
+    {
+      env: {
+        ...process.env,
+        OTEL_SERVICE_NAME: service,
+        OTEL_EXPORTER_OTLP_PROTOCOL: "grpc",
+        OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${PORTS.otlpGrpc}`,
+        OTEL_BSP_SCHEDULE_DELAY: "100",
+      },
+      stdout: "ignore",
+      stderr: "pipe",
+    },
+  );
+  try {
+    await eventually(
+      "the gRPC-exported spans in Jaeger",
+      async () => {
+        const response = await fetch(
+          `${ENDPOINTS.jaegerQuery}/api/traces?service=${service}&limit=1&lookback=1h`,
+        );
+        const body = (await response.json()) as { data?: unknown[] };
+        return (body.data?.length ?? 0) > 0 ? true : undefined;
+      },
+      30_000,
+    );
+  } finally {
+    app.kill("SIGTERM");
+  }
+  expect(await app.exited).toBe(0);
 }, 60_000);

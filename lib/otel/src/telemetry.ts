@@ -15,25 +15,11 @@ import {
   trace,
 } from "@opentelemetry/api";
 import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
-import { diagLogLevelFromString, getStringFromEnv } from "@opentelemetry/core";
-import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-proto";
+import { diagLogLevelFromString, getBooleanFromEnv, getStringFromEnv } from "@opentelemetry/core";
 import type { Resource } from "@opentelemetry/resources";
-import { MeterProvider, type ViewOptions } from "@opentelemetry/sdk-metrics";
-import {
-  BatchSpanProcessor,
-  ConsoleSpanExporter,
-  type SpanExporter,
-  type SpanProcessor,
-  TracerProvider,
-} from "@opentelemetry/sdk-trace";
-import {
-  batchOptions,
-  propagatorFromEnv,
-  samplerFromEnv,
-  sdkDisabled,
-  tracesExporterKind,
-  warnOnUnsupportedProtocol,
-} from "./config.ts";
+import type { ViewOptions } from "@opentelemetry/sdk-metrics";
+import { NodeSDK } from "@opentelemetry/sdk-node";
+import { type SpanExporter, type SpanProcessor, TracerProvider } from "@opentelemetry/sdk-trace";
 import { ExemplarReservoir, withExemplars } from "./exemplars/index.ts";
 import { type CreateLoggerOptions, createLogger, type Logger } from "./logger.ts";
 import { registerProcessMetrics } from "./process-metrics.ts";
@@ -61,6 +47,11 @@ export interface TelemetryOptions {
   spanProcessors?: SpanProcessor[];
   /** Views added after the built-in ones that give the RPC histograms their Prometheus names. */
   views?: ViewOptions[];
+  /**
+   * How long shutdown() waits for the last spans to be exported before it gives up on them;
+   * default 3000 ms, well inside a Kubernetes termination grace period.
+   */
+  shutdownTimeoutMs?: number;
   /** process_* and nodejs_* metrics; default true. */
   processMetrics?: boolean;
   logger?: Omit<CreateLoggerOptions, "service">;
@@ -113,30 +104,43 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
   });
   installDiagLogger(logger);
 
-  if (sdkDisabled()) return disabledTelemetry(serviceName, resource, logger);
-
-  const tracerProvider = new TracerProvider({
-    resource,
-    sampler: samplerFromEnv(),
-    spanProcessors: options.spanProcessors ?? defaultSpanProcessors(options.spanExporter),
-  });
+  if (getBooleanFromEnv("OTEL_SDK_DISABLED"))
+    return disabledTelemetry(serviceName, resource, logger);
 
   const exemplars = new ExemplarReservoir();
   const prometheus = createPrometheusPull(exemplars);
   const views = [...PROMETHEUS_VIEWS, ...(options.views ?? [])];
-  const sdkMeterProvider = new MeterProvider({ resource, readers: [prometheus.reader], views });
-  // Every histogram keeps exemplars (trace and span of a sampled measurement per bucket).
-  const meterProvider = withExemplars(sdkMeterProvider, exemplars, exportedNameOf(views));
 
   // Replacing, not adding: the API refuses a second registration while one is active.
   trace.disable();
   metrics.disable();
   propagation.disable();
   context.disable();
-  const contextManager = new AsyncLocalStorageContextManager().enable();
-  context.setGlobalContextManager(contextManager);
-  propagation.setGlobalPropagator(propagatorFromEnv());
-  trace.setGlobalTracerProvider(tracerProvider);
+  // sdk-node reads the standard variables (OTEL_TRACES_EXPORTER, OTEL_EXPORTER_OTLP_*,
+  // OTEL_BSP_*, OTEL_TRACES_SAMPLER*, OTEL_PROPAGATORS, span limits); the resource, the
+  // Prometheus reader, the views and, when given, the span pipeline are this package's.
+  // No instrumentations: nothing is patched, the gRPC, Kafka and DB helpers are explicit.
+  const sdk = new NodeSDK({
+    resource,
+    autoDetectResources: false,
+    contextManager: new AsyncLocalStorageContextManager(),
+    metricReaders: [prometheus.reader],
+    views,
+    ...(options.spanProcessors ? { spanProcessors: options.spanProcessors } : {}),
+    ...(options.spanExporter ? { traceExporter: options.spanExporter } : {}),
+    // Logs are JSON lines on stdout (pino), not an OTLP log pipeline.
+    logRecordProcessors: [],
+    instrumentations: [],
+  });
+  sdk.start();
+  // sdk-node installs a console diag logger when OTEL_LOG_LEVEL is set; keep ours.
+  installDiagLogger(logger);
+
+  const tracerProvider = registeredTracerProvider();
+  const sdkMeterProvider = metrics.getMeterProvider();
+  // Every histogram keeps exemplars (trace and span of a sampled measurement per bucket).
+  const meterProvider = withExemplars(sdkMeterProvider, exemplars, exportedNameOf(views));
+  metrics.disable();
   metrics.setGlobalMeterProvider(meterProvider);
 
   const meter = meterProvider.getMeter(SCOPE_NAME, SCOPE_VERSION);
@@ -147,23 +151,21 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
   const shutdown = () => {
     shutdownPromise ??= (async () => {
       stopProcessMetrics();
-      const results = await Promise.allSettled([
-        tracerProvider.shutdown(),
-        sdkMeterProvider.shutdown(),
-      ]);
+      // An unreachable trace backend rejects here (the last batch could not be sent), a
+      // silent one would hold the export for its whole timeout; neither may end or stall the
+      // app, so the failure is logged, never thrown, and the wait is bounded.
+      const result = await withDeadline(
+        sdk.shutdown(),
+        options.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS,
+      );
       // Only release the globals if they are still ours; a later startTelemetry owns them.
-      if (trace.getTracerProvider() instanceof ProxyTracerProvider) {
-        const delegate = (trace.getTracerProvider() as ProxyTracerProvider).getDelegate();
-        if (delegate === tracerProvider) {
-          trace.disable();
-          metrics.disable();
-          propagation.disable();
-          context.disable();
-        }
+      if (metrics.getMeterProvider() === meterProvider) {
+        trace.disable();
+        metrics.disable();
+        propagation.disable();
+        context.disable();
       }
-      for (const result of results) {
-        if (result.status === "rejected") logger.warn({ err: result.reason }, "telemetry shutdown");
-      }
+      if (result !== undefined) logger.warn({ err: result }, "telemetry shutdown");
     })();
     return shutdownPromise;
   };
@@ -171,34 +173,54 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
   return {
     serviceName,
     resource,
-    tracer: tracerProvider.getTracer(serviceName, options.serviceVersion),
+    tracer: (tracerProvider ?? trace.getTracerProvider()).getTracer(
+      serviceName,
+      options.serviceVersion,
+    ),
     meter,
     logger,
-    tracerProvider,
+    tracerProvider: tracerProvider ?? trace.getTracerProvider(),
     meterProvider,
     renderMetrics: (accept) => prometheus.render(accept),
     metricsHandler: async (request) => {
       const { contentType, body } = await prometheus.render(request?.headers.get("accept"));
       return new Response(body, { headers: { "content-type": contentType } });
     },
-    forceFlush: () => tracerProvider.forceFlush(),
+    forceFlush: () => tracerProvider?.forceFlush() ?? Promise.resolve(),
     shutdown,
   };
 }
 
-function defaultSpanProcessors(exporter: SpanExporter | undefined): SpanProcessor[] {
-  if (exporter) return [new BatchSpanProcessor({ exporter, ...batchOptions() })];
-  switch (tracesExporterKind()) {
-    case "none":
-      return [];
-    case "console":
-      return [new BatchSpanProcessor({ exporter: new ConsoleSpanExporter(), ...batchOptions() })];
-    default:
-      warnOnUnsupportedProtocol();
-      // Reads OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT/HEADERS/TIMEOUT/COMPRESSION itself;
-      // the default endpoint is http://localhost:4318/v1/traces.
-      return [new BatchSpanProcessor({ exporter: new OTLPTraceExporter(), ...batchOptions() })];
+const DEFAULT_SHUTDOWN_TIMEOUT_MS = 3_000;
+
+/** Resolves to the error `work` failed with, or to one when it outlasted `ms`; else undefined. */
+async function withDeadline(work: Promise<unknown>, ms: number): Promise<unknown> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<Error>((resolve) => {
+    timer = setTimeout(
+      () => resolve(new Error(`not finished after ${ms} ms; unsent spans dropped`)),
+      ms,
+    );
+  });
+  try {
+    return await Promise.race([
+      work.then(
+        () => undefined,
+        (err: unknown) => err ?? new Error("rejected"),
+      ),
+      deadline,
+    ]);
+  } finally {
+    clearTimeout(timer);
   }
+}
+
+/** The SDK's tracer provider behind the API's proxy; none when OTEL_TRACES_EXPORTER=none. */
+function registeredTracerProvider(): TracerProvider | undefined {
+  const registered = trace.getTracerProvider();
+  const delegate =
+    registered instanceof ProxyTracerProvider ? registered.getDelegate() : registered;
+  return delegate instanceof TracerProvider ? delegate : undefined;
 }
 
 /** OTEL_SDK_DISABLED=true: keep the API shape, record nothing, register nothing. */

@@ -12,7 +12,10 @@ const ENV_KEYS = [
   "OTEL_SERVICE_NAME",
   "OTEL_RESOURCE_ATTRIBUTES",
   "OTEL_BSP_SCHEDULE_DELAY",
+  "OTEL_TRACES_SAMPLER",
+  "OTEL_PROPAGATORS",
 ] as const;
+const TRACEPARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
 const savedEnv = Object.fromEntries(ENV_KEYS.map((k) => [k, process.env[k]]));
 let running: Telemetry | undefined;
 
@@ -79,20 +82,37 @@ describe("startTelemetry", () => {
     }
   });
 
-  test("OTEL_TRACES_EXPORTER=none exports nothing", async () => {
+  test("OTEL_TRACES_EXPORTER=none: no span pipeline, nothing exported, incoming context still propagated", async () => {
     const collector = fakeCollector();
     try {
       process.env.OTEL_EXPORTER_OTLP_ENDPOINT = collector.url;
       process.env.OTEL_TRACES_EXPORTER = "none";
       running = startTelemetry({ serviceName: "quiet", processMetrics: false });
       const span = running.tracer.startSpan("not-exported");
-      expect(span.isRecording()).toBe(true);
+      // As sdk-node defines it: no tracer provider, so spans are not even recorded...
+      expect(span.isRecording()).toBe(false);
       span.end();
+      // ...but a caller's trace goes on through this process to the next hop.
+      const incoming = propagation.extract(context.active(), { traceparent: TRACEPARENT });
+      const outgoing: Record<string, string> = {};
+      const child = running.tracer.startSpan("child", {}, incoming);
+      propagation.inject(trace.setSpan(incoming, child), outgoing);
+      expect(outgoing.traceparent).toContain(TRACEPARENT.split("-")[1] as string);
       await running.shutdown();
       expect(collector.requests).toHaveLength(0);
     } finally {
       collector.stop();
     }
+  });
+
+  test("OTEL_TRACES_SAMPLER and OTEL_PROPAGATORS are read by sdk-node (b3 included)", async () => {
+    process.env.OTEL_TRACES_SAMPLER = "always_off";
+    process.env.OTEL_PROPAGATORS = "b3";
+    const { telemetry } = startTestTelemetry();
+    running = telemetry;
+    expect(telemetry.tracer.startSpan("dropped").isRecording()).toBe(false);
+    expect(propagation.fields()).toContain("b3");
+    expect(propagation.fields()).not.toContain("traceparent");
   });
 
   test("shutdown flushes a batching span exporter", async () => {
@@ -215,4 +235,53 @@ describe("shutdownOnSignals", () => {
     }
     expect(process.listeners("SIGTERM")).toHaveLength(0);
   });
+});
+
+describe("an unreachable trace backend", () => {
+  const fixture = new URL("./fixtures/exporting-app.ts", import.meta.url).pathname;
+
+  /** Runs the fixture against `endpoint` for a second of failing exports, then SIGTERMs it. */
+  async function runAndStop(endpoint: string) {
+    const child = Bun.spawn(["bun", fixture], {
+      env: {
+        ...process.env,
+        OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
+        OTEL_BSP_SCHEDULE_DELAY: "100",
+        OTEL_EXPORTER_OTLP_TIMEOUT: "10000",
+      },
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    const reader = child.stdout.getReader();
+    const first = await reader.read();
+    expect(new TextDecoder().decode(first.value)).toContain("ready");
+    await Bun.sleep(1_000);
+    const aliveWhileFailing = child.exitCode === null;
+    const stoppedAt = performance.now();
+    child.kill("SIGTERM");
+    const exitCode = await child.exited;
+    return { aliveWhileFailing, exitCode, stopMs: performance.now() - stoppedAt };
+  }
+
+  test("refusing connections: the app keeps running and exits 0 on SIGTERM within the deadline", async () => {
+    const closed = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+    const port = closed.port;
+    closed.stop(true);
+    const result = await runAndStop(`http://127.0.0.1:${port}`);
+    expect(result).toMatchObject({ aliveWhileFailing: true, exitCode: 0 });
+    // The exporter retries a refused connection; the 3 s shutdown deadline bounds it.
+    expect(result.stopMs).toBeLessThan(6_000);
+  }, 20_000);
+
+  test("accepting but never answering: shutdown gives up after its deadline and exits 0", async () => {
+    const silent = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+    try {
+      const result = await runAndStop(`http://127.0.0.1:${silent.port}`);
+      expect(result).toMatchObject({ aliveWhileFailing: true, exitCode: 0 });
+      // The 3 s shutdown deadline, not the exporter's 10 s timeout.
+      expect(result.stopMs).toBeLessThan(6_000);
+    } finally {
+      silent.stop(true);
+    }
+  }, 20_000);
 });
