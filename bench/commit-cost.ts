@@ -15,6 +15,7 @@ import { parseArgs } from "node:util";
 import { REPO_ROOT, STATE_DIR } from "../infra/local/config.ts";
 import { up, wantedServices } from "../infra/local/infra.ts";
 import { migrateAll } from "../scripts/migrate.ts";
+import { commandLine, writeJson } from "./support/report.ts";
 
 const { values } = parseArgs({
   options: {
@@ -146,6 +147,7 @@ for (let round = 0; round < rounds; round++)
 const report: Record<string, unknown> = {
   date: new Date().toISOString(),
   bun: Bun.version,
+  command: commandLine(),
   base: baseSha,
   head: headSha,
   rounds,
@@ -176,4 +178,4 @@ for (const bench of Object.keys(BENCHES) as Bench[]) {
       `| ${row.level} | ${row.figure} | ${row.base.toFixed(1)} | ${row.head.toFixed(1)} | ${row.ratio.toFixed(2)} |`,
     );
 }
-if (values.json) await Bun.write(values.json, `${JSON.stringify(report, null, 2)}\n`);
+if (values.json) await writeJson(values.json, report);

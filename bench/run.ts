@@ -31,7 +31,11 @@ const imageDir = join(outDir, "benchmarks");
 const resultDir = join(imageDir, "results");
 const wanted = values.only
   ? (values.only.split(",").map((s) => s.trim()) as SectionName[])
-  : SECTIONS.map((s) => s.name);
+  : SECTIONS.filter((s) => !s.optIn).map((s) => s.name);
+if (quick && wanted.some((name) => SECTIONS.find((s) => s.name === name)?.optIn)) {
+  console.error("bench: opt-in sections have no --quick form; run them without --quick");
+  process.exit(2);
+}
 const unknown = wanted.filter((name) => !SECTIONS.some((s) => s.name === name));
 if (unknown.length > 0) {
   console.error(

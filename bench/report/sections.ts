@@ -1,4 +1,5 @@
 // The benchmarks `bun run bench` runs, in order, and how each result file becomes a section.
+import { renderCommitCost } from "./commit-cost.ts";
 import { renderDelivery } from "./delivery.ts";
 import { renderGrpc } from "./grpc.ts";
 import { renderKafkaProduce } from "./kafka-produce.ts";
@@ -6,7 +7,13 @@ import { renderMemory } from "./memory.ts";
 import { renderTransfers } from "./transfers.ts";
 import type { Rendered } from "./types.ts";
 
-export type SectionName = "kafka-produce" | "delivery" | "grpc" | "transfers" | "memory";
+export type SectionName =
+  | "kafka-produce"
+  | "delivery"
+  | "grpc"
+  | "transfers"
+  | "memory"
+  | "commit-cost";
 
 export interface Section {
   name: SectionName;
@@ -19,6 +26,8 @@ export interface Section {
    * renderer `{ [key]: result }`; without variants it runs once and gets the result itself.
    */
   variants?: { key: string; args: string[] }[];
+  /** Runs only when named in --only (and never with --quick); rendered whenever it has a result. */
+  optIn?: boolean;
   // biome-ignore lint/suspicious/noExplicitAny: each renderer types its own result file
   render: (result: any) => Rendered;
 }
@@ -59,5 +68,15 @@ export const SECTIONS: Section[] = [
     title: "5. Memory (RSS) per app",
     script: "bench/memory.ts",
     render: renderMemory,
+  },
+  {
+    name: "commit-cost",
+    title: "6. What a change costs: delivery and transfers, head against a baseline commit",
+    script: "bench/commit-cost.ts",
+    // The commit before the telemetry of issue 14 (database spans, exemplars, current
+    // conventions, the Collector, sdk-node): what those cost on this machine.
+    fullArgs: ["--base", "614ba4e", "--rounds", "2"],
+    optIn: true,
+    render: renderCommitCost,
   },
 ];

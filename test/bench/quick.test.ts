@@ -5,10 +5,12 @@ import { beforeAll, describe, expect, test } from "bun:test";
 import { mkdtemp, readdir } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { SECTIONS } from "../../bench/report/sections.ts";
+import { SECTIONS as ALL_SECTIONS } from "../../bench/report/sections.ts";
 import { ensureInfra } from "../support/infra.ts";
 
 const PNG_MAGIC = [0x89, 0x50, 0x4e, 0x47];
+// Opt-in sections (commit-cost) run only when named and have no --quick form.
+const SECTIONS = ALL_SECTIONS.filter((s) => !s.optIn);
 
 describe("bun run bench --quick", () => {
   beforeAll(ensureInfra, 600_000);
