@@ -47,6 +47,8 @@ export const PORTS = {
   otlpGrpc: port("OTLP_GRPC_PORT", 4317),
   otlpHttp: port("OTLP_HTTP_PORT", 4318),
   collectorHealth: port("OTELCOL_HEALTH_PORT", 13133),
+  /** The Collector's own metrics, scraped by Prometheus. */
+  collectorMetrics: port("OTELCOL_METRICS_PORT", 8888),
   /** Jaeger's own OTLP ports, behind the Collector. */
   jaegerOtlpGrpc: port("JAEGER_OTLP_GRPC_PORT", 14317),
   jaegerOtlpHttp: port("JAEGER_OTLP_HTTP_PORT", 14318),

@@ -1,7 +1,7 @@
 // The Collector between the apps and Jaeger: the one `infra:up` runs forwards what apps send
 // to 4318, and its tail-sampling policy, run in a second instance of the same binary and
 // config with the share of the rest set to 0 %, keeps a trace with an error and a slow trace
-// and drops a fast healthy one. An app may export over OTLP/gRPC as well as http/protobuf.
+// and drops a fast healthy one. Prometheus scrapes its own metrics. An app may export over OTLP/gRPC as well as http/protobuf.
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { Subprocess } from "bun";
 import { PORTS } from "../../infra/local/config.ts";
@@ -18,7 +18,7 @@ const hex = (bytes: number) =>
   ).join("");
 
 /** Ports of the second instance: away from the apps', the infrastructure's and Linux's range. */
-const SAMPLER = { otlpGrpc: 24317, otlpHttp: 24318, health: 23133 };
+const SAMPLER = { otlpGrpc: 24317, otlpHttp: 24318, health: 23133, metrics: 28888 };
 let sampler: Subprocess | undefined;
 
 beforeAll(async () => {
@@ -30,6 +30,7 @@ beforeAll(async () => {
         OTLP_GRPC_PORT: String(SAMPLER.otlpGrpc),
         OTLP_HTTP_PORT: String(SAMPLER.otlpHttp),
         OTELCOL_HEALTH_PORT: String(SAMPLER.health),
+        OTELCOL_METRICS_PORT: String(SAMPLER.metrics),
         OTELCOL_SAMPLING_PERCENTAGE: "0",
         OTELCOL_SLOW_TRACE_MS: "300",
         OTELCOL_DECISION_WAIT: "1s",
@@ -91,6 +92,23 @@ test("infra:up's Collector forwards what the apps send to Jaeger", async () => {
     (await inJaeger(traceId)) ? true : undefined,
   );
 }, 30_000);
+
+test("Prometheus scrapes the Collector's own metrics: the spans it sent to Jaeger are counted", async () => {
+  await sendTrace(ENDPOINTS.otlpHttp, "collector-test", 5);
+  await eventually(
+    "otelcol_exporter_sent_spans_total of job otel-collector in Prometheus",
+    async () => {
+      const query = encodeURIComponent(
+        'sum(otelcol_exporter_sent_spans_total{job="otel-collector",exporter="otlp_grpc/jaeger"})',
+      );
+      const response = await fetch(`${ENDPOINTS.prometheus}/api/v1/query?query=${query}`);
+      const body = (await response.json()) as { data: { result: { value: [number, string] }[] } };
+      const sent = Number(body.data.result[0]?.value[1] ?? 0);
+      return sent > 0 ? sent : undefined;
+    },
+    30_000,
+  );
+}, 60_000);
 
 test("tail sampling at 0 %: errors and slow traces are kept, a fast healthy one is dropped", async () => {
   const url = `http://127.0.0.1:${SAMPLER.otlpHttp}`;

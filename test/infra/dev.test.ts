@@ -43,6 +43,7 @@ test("bun run dev starts infrastructure and all six apps; Ctrl-C stops every one
     "OTLP_GRPC_PORT",
     "OTLP_HTTP_PORT",
     "OTELCOL_HEALTH_PORT",
+    "OTELCOL_METRICS_PORT",
     "JAEGER_OTLP_GRPC_PORT",
     "JAEGER_OTLP_HTTP_PORT",
     "JAEGER_QUERY_PORT",

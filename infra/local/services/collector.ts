@@ -1,6 +1,7 @@
 // The OpenTelemetry Collector between the apps and Jaeger, built by ocb (install.ts) and run
 // with infra/otel-collector/config.yaml: OTLP in on 4317/4318, tail sampling, Jaeger out on
-// its own OTLP ports. Ready when its health_check extension answers.
+// its own OTLP ports, its own metrics on 8888 for Prometheus. Ready when its health_check
+// extension answers.
 import { join } from "node:path";
 import { ENDPOINTS, PORTS, REPO_ROOT } from "../config.ts";
 import { ensureCollector } from "../install.ts";
@@ -16,6 +17,7 @@ export function collectorEnv(overrides: Record<string, string> = {}): Record<str
     OTLP_GRPC_PORT: String(PORTS.otlpGrpc),
     OTLP_HTTP_PORT: String(PORTS.otlpHttp),
     OTELCOL_HEALTH_PORT: String(PORTS.collectorHealth),
+    OTELCOL_METRICS_PORT: String(PORTS.collectorMetrics),
     JAEGER_OTLP_GRPC_PORT: String(PORTS.jaegerOtlpGrpc),
     ...overrides,
   };
@@ -28,7 +30,7 @@ export const collector: Service = {
   readyTimeoutSeconds: 30,
   describe: () =>
     `OTLP ${ENDPOINTS.otlpHttp} (grpc :${PORTS.otlpGrpc}) → Jaeger :${PORTS.jaegerOtlpGrpc}, tail sampling ${process.env.OTELCOL_SAMPLING_PERCENTAGE ?? "100"}% + errors + slow`,
-  ports: () => [PORTS.otlpGrpc, PORTS.otlpHttp, PORTS.collectorHealth],
+  ports: () => [PORTS.otlpGrpc, PORTS.otlpHttp, PORTS.collectorHealth, PORTS.collectorMetrics],
   ready: () => httpOk(`http://127.0.0.1:${PORTS.collectorHealth}/`),
 
   async prepare() {
