@@ -160,7 +160,17 @@ for (const bench of Object.keys(BENCHES) as Bench[]) {
     for (const figure of Object.keys(runs[bench].head[0]?.[level] ?? {})) {
       const base = median(runs[bench].base.map((r) => r[level]?.[figure] ?? Number.NaN));
       const head = median(runs[bench].head.map((r) => r[level]?.[figure] ?? Number.NaN));
-      rows.push({ level, figure, base, head, ratio: head / base });
+      const runsOf = (side: "base" | "head") =>
+        runs[bench][side].map((r) => r[level]?.[figure] ?? Number.NaN);
+      rows.push({
+        level,
+        figure,
+        base,
+        head,
+        ratio: head / base,
+        baseRuns: runsOf("base"),
+        headRuns: runsOf("head"),
+      });
     }
   (report.benches as Record<string, unknown>)[bench] = rows;
   console.log(

@@ -7,6 +7,9 @@ export interface CommitCostRow {
   base: number;
   head: number;
   ratio: number;
+  /** Each round's figure, to show how far rounds of the same code spread. */
+  baseRuns?: number[];
+  headRuns?: number[];
 }
 
 export interface CommitCostResult extends Provenance {
@@ -20,6 +23,11 @@ const TITLES: Record<string, string> = {
   delivery: "Delivery latency, adder → Kafka → totalizer, tracing on (`bench/delivery-latency.ts`)",
   transfers: "Transfers through the ledger system, tracing on (`bench/transfers.ts`)",
 };
+
+const withRuns = (median: number, runs: number[] | undefined) =>
+  runs && runs.length > 1
+    ? `${fmt(median, 1)} (${runs.map((r) => fmt(r, 1)).join(", ")})`
+    : fmt(median, 1);
 
 export function renderCommitCost(r: CommitCostResult): Rendered {
   const sections = Object.entries(r.benches).flatMap(([bench, rows]) => [
@@ -36,8 +44,8 @@ export function renderCommitCost(r: CommitCostResult): Rendered {
       rows.map((row) => [
         row.level,
         row.figure,
-        fmt(row.base, 1),
-        fmt(row.head, 1),
+        withRuns(row.base, row.baseRuns),
+        withRuns(row.head, row.headRuns),
         Number.isFinite(row.ratio) ? fmt(row.ratio, 2) : "–",
       ]),
     ),
@@ -46,7 +54,7 @@ export function renderCommitCost(r: CommitCostResult): Rendered {
   const markdown = [
     "## 6. What a change costs: head against a baseline commit",
     "",
-    `The delivery-latency and transfers benchmarks on commit ${r.base.slice(0, 7)} (a git worktree) and on ${r.head.slice(0, 7)}, alternately, ${r.rounds} rounds each, against the same running infrastructure; medians over the rounds. Both sides export every span to the same Collector. Latency and CPU ratios above 1 are the cost of the change; achieved throughput below 1 is.`,
+    `The delivery-latency and transfers benchmarks on commit ${r.base.slice(0, 7)} (a git worktree) and on ${r.head.slice(0, 7)}, alternately, ${r.rounds} rounds each, against the same running infrastructure; medians over the rounds, each round's figure in brackets: where rounds of the same code spread wider than the two sides differ, the ratio is not the change's. Both sides export every span to the same Collector. Latency and CPU ratios above 1 are the cost of the change; achieved throughput below 1 is.`,
     "",
     ...sections,
     provenanceLine(r),

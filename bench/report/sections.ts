@@ -75,7 +75,7 @@ export const SECTIONS: Section[] = [
     script: "bench/commit-cost.ts",
     // The commit before the telemetry of issue 14 (database spans, exemplars, current
     // conventions, the Collector, sdk-node): what those cost on this machine.
-    fullArgs: ["--base", "614ba4e", "--rounds", "2"],
+    fullArgs: ["--base", "614ba4e", "--rounds", "3"],
     optIn: true,
     render: renderCommitCost,
   },
