@@ -79,6 +79,11 @@ for (const section of SECTIONS.filter((s) => wanted.includes(s.name))) {
   }
 }
 
+// Committed results are held to the repository's format check like every other file.
+if (!relative(REPO_ROOT, resultDir).startsWith("..")) {
+  Bun.spawnSync(["bunx", "biome", "format", "--write", resultDir], { cwd: REPO_ROOT });
+}
+
 const report = await writeReport({
   outDir,
   imageDir,
