@@ -1,34 +1,19 @@
-import { errorType } from "@obs/otel";
-import {
-  type Attributes,
-  context,
-  type Link,
-  SpanKind,
-  SpanStatusCode,
-  type TracerProvider,
-  trace,
-} from "@opentelemetry/api";
+import { context, type Link, SpanKind, type TracerProvider, trace } from "@opentelemetry/api";
 import type { ConsumeBatchMiddleware, ConsumeMiddleware, KafkaMessage } from "../port.ts";
 import type { Failures } from "./failures.ts";
 import type { MessagingMetrics } from "./messaging-metrics.ts";
 import type { KafkaMetrics } from "./metrics.ts";
 import { extractTraceContext } from "./propagation.ts";
+import { kafkaTracer } from "./scope.ts";
 import {
-  ATTR_ERROR_TYPE,
   ATTR_MESSAGING_BATCH_MESSAGE_COUNT,
   ATTR_MESSAGING_CONSUMER_GROUP_NAME,
-  ATTR_MESSAGING_DESTINATION_NAME,
   ATTR_MESSAGING_DESTINATION_PARTITION_ID,
-  ATTR_MESSAGING_OPERATION_NAME,
-  ATTR_MESSAGING_OPERATION_TYPE,
-  MESSAGING_SYSTEM_KAFKA,
+  operationAttributes,
   renamedAttributes,
   setEach,
 } from "./semconv.ts";
-import { type MessagingSpan, startConsumerSpan } from "./spans.ts";
-
-/** Scope of the batch spans; per-message spans come from @obs/otel's helpers and scope. */
-const BATCH_SCOPE = "@obs/kafka";
+import { type MessagingSpan, messagingSpan, startConsumerSpan } from "./spans.ts";
 
 export interface ConsumerDeps {
   tracerProvider: TracerProvider | undefined;
@@ -39,25 +24,38 @@ export interface ConsumerDeps {
 }
 
 /**
- * One `process <topic>` CONSUMER span per message, child of the producer's span and linked to
- * it; decode and handler run inside it, so their spans and log lines join the producer's trace.
+ * A message's `process <topic>` CONSUMER span, child of its producer's span, with its delivery
+ * latency measured on arrival (in the span: the exemplar leads to the request's trace; the
+ * handler's own duration is the span's) and its failure record opened.
+ */
+function openMessageSpan(
+  deps: ConsumerDeps,
+  message: KafkaMessage,
+  group: string,
+  links?: Link[],
+): MessagingSpan {
+  const span = startConsumerSpan(message.topic, message.headers, {
+    partition: message.partition,
+    offset: message.offset,
+    group,
+    key: deps.recordMessageKey ? message.key : undefined,
+    tracerProvider: deps.tracerProvider,
+    links,
+  });
+  if (message.value === null) setEach(span.span, renamedAttributes().tombstone, true);
+  deps.metrics.observeDelivery(message.topic, message.headers, { at: span.context });
+  deps.failures.open(message, span);
+  return span;
+}
+
+/**
+ * One `process <topic>` CONSUMER span per message, child of the producer's span; decode and
+ * handler run inside it, so their spans and log lines join the producer's trace.
  */
 export function consumeMiddleware(deps: ConsumerDeps): ConsumeMiddleware {
   const { metrics, failures } = deps;
   return async (message, messageContext, next) => {
-    const consumer = startConsumerSpan(message.topic, message.headers, {
-      partition: message.partition,
-      offset: message.offset,
-      group: messageContext.groupId,
-      key: deps.recordMessageKey ? message.key : undefined,
-      tracerProvider: deps.tracerProvider,
-    });
-    if (message.value === null) {
-      setEach(consumer.span, renamedAttributes().tombstone, true);
-    }
-    // Measured on arrival: the handler's own duration is the span's, not delivery latency.
-    metrics.observeDelivery(message.topic, message.headers, { at: consumer.context });
-    failures.open(message, consumer);
+    const consumer = openMessageSpan(deps, message, messageContext.groupId);
     const outcome = {
       topic: message.topic,
       partition: message.partition,
@@ -106,21 +104,10 @@ export function consumeBatchMiddleware(deps: ConsumerDeps): ConsumeBatchMiddlewa
       messages.length > 1
         ? startBatchSpan(deps.tracerProvider, first, messages, messageContext.groupId)
         : undefined;
-    const perMessage = messages.map((message) => {
-      const span = startConsumerSpan(message.topic, message.headers, {
-        partition: message.partition,
-        offset: message.offset,
-        group: messageContext.groupId,
-        key: deps.recordMessageKey ? message.key : undefined,
-        tracerProvider: deps.tracerProvider,
-        links: batch ? [{ context: batch.span.spanContext() }] : undefined,
-      });
-      // In the message's own span: the exemplar leads to the request's trace.
-      metrics.observeDelivery(message.topic, message.headers, { at: span.context });
-      if (message.value === null) setEach(span.span, renamedAttributes().tombstone, true);
-      failures.open(message, span);
-      return span;
-    });
+    const links = batch ? [{ context: batch.span.spanContext() }] : undefined;
+    const perMessage = messages.map((message) =>
+      openMessageSpan(deps, message, messageContext.groupId, links),
+    );
     const handlerSpan = batch ?? (perMessage[0] as MessagingSpan);
     const startedAt = performance.now();
     // Each message took as long as the batch that applied it.
@@ -168,32 +155,15 @@ function startBatchSpan(
     const producer = trace.getSpanContext(extractTraceContext(message.headers));
     if (producer && trace.isSpanContextValid(producer)) links.push({ context: producer });
   }
-  const attributes: Attributes = {
-    [ATTR_MESSAGING_OPERATION_NAME]: "process",
-    [ATTR_MESSAGING_OPERATION_TYPE]: "process",
-    [ATTR_MESSAGING_DESTINATION_NAME]: first.topic,
-    [ATTR_MESSAGING_DESTINATION_PARTITION_ID]: String(first.partition),
-    [ATTR_MESSAGING_CONSUMER_GROUP_NAME]: groupId,
-    [ATTR_MESSAGING_BATCH_MESSAGE_COUNT]: messages.length,
-  };
-  setEach(attributes, renamedAttributes().system, MESSAGING_SYSTEM_KAFKA);
+  const attributes = operationAttributes(first.topic, "process");
+  attributes[ATTR_MESSAGING_DESTINATION_PARTITION_ID] = String(first.partition);
+  attributes[ATTR_MESSAGING_CONSUMER_GROUP_NAME] = groupId;
+  attributes[ATTR_MESSAGING_BATCH_MESSAGE_COUNT] = messages.length;
   const parent = context.active();
-  const span = (tracerProvider ?? trace.getTracerProvider())
-    .getTracer(BATCH_SCOPE)
-    .startSpan(`process ${first.topic}`, { kind: SpanKind.CONSUMER, attributes, links }, parent);
-  let ended = false;
-  return {
-    span,
-    context: trace.setSpan(parent, span),
-    end(error?: unknown) {
-      if (ended) return;
-      ended = true;
-      if (error !== undefined) {
-        if (error instanceof Error) span.recordException(error);
-        span.setAttribute(ATTR_ERROR_TYPE, errorType(error));
-        span.setStatus({ code: SpanStatusCode.ERROR });
-      }
-      span.end();
-    },
-  };
+  const span = kafkaTracer(tracerProvider).startSpan(
+    `process ${first.topic}`,
+    { kind: SpanKind.CONSUMER, attributes, links },
+    parent,
+  );
+  return messagingSpan(span, parent);
 }

@@ -8,13 +8,8 @@ import { SCOPE_NAME, SCOPE_VERSION } from "./scope.ts";
 import {
   ATTR_ERROR_TYPE,
   ATTR_MESSAGING_CONSUMER_GROUP_NAME,
-  ATTR_MESSAGING_DESTINATION_NAME,
   ATTR_MESSAGING_DESTINATION_PARTITION_ID,
-  ATTR_MESSAGING_OPERATION_NAME,
-  ATTR_MESSAGING_OPERATION_TYPE,
-  MESSAGING_SYSTEM_KAFKA,
-  renamedAttributes,
-  setEach,
+  operationAttributes,
 } from "./semconv.ts";
 
 export const METRIC_MESSAGING_CLIENT_SENT_MESSAGES = "messaging.client.sent.messages";
@@ -67,12 +62,7 @@ export function createMessagingMetrics(
   });
 
   const attributesOf = (operation: "send" | "process", outcome: MessageOutcome): Attributes => {
-    const attributes: Attributes = {
-      [ATTR_MESSAGING_OPERATION_NAME]: operation,
-      [ATTR_MESSAGING_OPERATION_TYPE]: operation,
-      [ATTR_MESSAGING_DESTINATION_NAME]: outcome.topic,
-    };
-    setEach(attributes, renamedAttributes().system, MESSAGING_SYSTEM_KAFKA);
+    const attributes = operationAttributes(outcome.topic, operation);
     if (outcome.partition !== undefined)
       attributes[ATTR_MESSAGING_DESTINATION_PARTITION_ID] = String(outcome.partition);
     if (outcome.group !== undefined) attributes[ATTR_MESSAGING_CONSUMER_GROUP_NAME] = outcome.group;

@@ -67,6 +67,20 @@ export const ATTR_ERROR_TYPE = "error.type";
 
 export const MESSAGING_SYSTEM_KAFKA = "kafka";
 
+/**
+ * What every Kafka span and messaging metric of an operation carries: operation name and
+ * type, destination, and the system under the names the opt-in mode asks for.
+ */
+export function operationAttributes(topic: string, operation: "send" | "process"): Attributes {
+  const attributes: Attributes = {
+    [ATTR_MESSAGING_OPERATION_NAME]: operation,
+    [ATTR_MESSAGING_OPERATION_TYPE]: operation,
+    [ATTR_MESSAGING_DESTINATION_NAME]: topic,
+  };
+  setEach(attributes, renamedAttributes().system, MESSAGING_SYSTEM_KAFKA);
+  return attributes;
+}
+
 /*
  * Semconv has no dead-letter vocabulary, so the dead-lettering is an event on the `process`
  * span (Jaeger shows it as a log) rather than invented attributes in the messaging.* namespace.

@@ -15,11 +15,8 @@ import { extractTraceContext, injectTraceHeaders, type KafkaHeaders } from "./pr
 import { kafkaTracer } from "./scope.ts";
 import {
   ATTR_MESSAGING_CONSUMER_GROUP_NAME,
-  ATTR_MESSAGING_DESTINATION_NAME,
   ATTR_MESSAGING_DESTINATION_PARTITION_ID,
-  ATTR_MESSAGING_OPERATION_NAME,
-  ATTR_MESSAGING_OPERATION_TYPE,
-  MESSAGING_SYSTEM_KAFKA,
+  operationAttributes,
   renamedAttributes,
   setEach,
 } from "./semconv.ts";
@@ -62,19 +59,18 @@ export interface ConsumerSpanOptions {
 const decoder = new TextDecoder();
 
 function baseAttributes(topic: string, operation: "send" | "process", key: KafkaKey): Attributes {
-  const names = renamedAttributes();
-  const attributes: Attributes = {
-    [ATTR_MESSAGING_OPERATION_NAME]: operation,
-    [ATTR_MESSAGING_OPERATION_TYPE]: operation,
-    [ATTR_MESSAGING_DESTINATION_NAME]: topic,
-  };
-  setEach(attributes, names.system, MESSAGING_SYSTEM_KAFKA);
+  const attributes = operationAttributes(topic, operation);
   if (key !== null && key !== undefined)
-    setEach(attributes, names.key, typeof key === "string" ? key : decoder.decode(key));
+    setEach(
+      attributes,
+      renamedAttributes().key,
+      typeof key === "string" ? key : decoder.decode(key),
+    );
   return attributes;
 }
 
-function messagingSpan(span: Span, parent: Context): MessagingSpan {
+/** `span` as a MessagingSpan: its context under `parent`, and an end that records an error once. */
+export function messagingSpan(span: Span, parent: Context): MessagingSpan {
   let ended = false;
   return {
     span,
