@@ -30,3 +30,4 @@ export {
 export { type ShutdownOnSignalsOptions, shutdownOnSignals } from "./shutdown.ts";
 export { inSpan } from "./step.ts";
 export { startTelemetry, type Telemetry, type TelemetryOptions } from "./telemetry.ts";
+export { withTimeout } from "./timeout.ts";

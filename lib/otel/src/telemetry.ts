@@ -32,6 +32,7 @@ import {
 } from "./prometheus.ts";
 import { buildResource, serviceNameOf } from "./resource.ts";
 import { SCOPE_NAME, SCOPE_VERSION } from "./scope.ts";
+import { withTimeout } from "./timeout.ts";
 
 export interface TelemetryOptions {
   serviceName: string;
@@ -154,9 +155,13 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
       // An unreachable trace backend rejects here (the last batch could not be sent), a
       // silent one would hold the export for its whole timeout; neither may end or stall the
       // app, so the failure is logged, never thrown, and the wait is bounded.
-      const result = await withDeadline(
+      const failed = await withTimeout(
         sdk.shutdown(),
         options.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS,
+        "exporting the last spans",
+      ).then(
+        () => undefined,
+        (err: unknown) => err ?? new Error("rejected"),
       );
       // Only release the globals if they are still ours; a later startTelemetry owns them.
       if (metrics.getMeterProvider() === meterProvider) {
@@ -165,7 +170,7 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
         propagation.disable();
         context.disable();
       }
-      if (result !== undefined) logger.warn({ err: result }, "telemetry shutdown");
+      if (failed !== undefined) logger.warn({ err: failed }, "telemetry shutdown");
     })();
     return shutdownPromise;
   };
@@ -192,28 +197,6 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
 }
 
 const DEFAULT_SHUTDOWN_TIMEOUT_MS = 3_000;
-
-/** Resolves to the error `work` failed with, or to one when it outlasted `ms`; else undefined. */
-async function withDeadline(work: Promise<unknown>, ms: number): Promise<unknown> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const deadline = new Promise<Error>((resolve) => {
-    timer = setTimeout(
-      () => resolve(new Error(`not finished after ${ms} ms; unsent spans dropped`)),
-      ms,
-    );
-  });
-  try {
-    return await Promise.race([
-      work.then(
-        () => undefined,
-        (err: unknown) => err ?? new Error("rejected"),
-      ),
-      deadline,
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /** The SDK's tracer provider behind the API's proxy; none when OTEL_TRACES_EXPORTER=none. */
 function registeredTracerProvider(): TracerProvider | undefined {

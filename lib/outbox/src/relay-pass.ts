@@ -2,7 +2,7 @@
 // oldest pending rows, publish them, mark them published — all in one transaction — and count
 // what committed. Each step takes what it needs and can be run on its own.
 import { type Producer, renamedAttributes, setEach } from "@obs/kafka";
-import { errorType } from "@obs/otel";
+import { errorType, withTimeout } from "@obs/otel";
 import { context, ROOT_CONTEXT, type Tracer } from "@opentelemetry/api";
 import type postgres from "postgres";
 import type { Instruments } from "./relay-instruments.ts";
@@ -38,21 +38,6 @@ type Tx = postgres.TransactionSql;
  * second relay still finds groups of its own when the head of the table belongs to a few.
  */
 const LOOKAHEAD = 4;
-
-export function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
-  work.catch(() => {});
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  return Promise.race([
-    work,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () =>
-          reject(Object.assign(new Error(`send timed out after ${ms} ms`), { code: "TIMEOUT" })),
-        ms,
-      );
-    }),
-  ]).finally(() => clearTimeout(timer));
-}
 
 /**
  * Tries the lock of every group among the oldest pending rows, in one statement, and returns
@@ -114,6 +99,7 @@ export async function publishRows(deps: PassDeps, rows: OutboxRow[]): Promise<vo
           })),
         ),
         deps.publishTimeoutMs,
+        "send",
       ),
     );
     const offset = renamedAttributes().offset;

@@ -17,12 +17,13 @@
 // must serialise (e.g. lock the aggregate row, as the ledger does) for id order to be commit
 // order; otherwise the later-committing, lower-id row may be published after a higher one.
 import type { Producer } from "@obs/kafka";
+import { withTimeout } from "@obs/otel";
 import { type Meter, metrics, type Tracer, trace } from "@opentelemetry/api";
 import { getTableConfig } from "drizzle-orm/pg-core";
 import type postgres from "postgres";
 import { notifyChannel } from "./enqueue.ts";
 import { instrumentsFor } from "./relay-instruments.ts";
-import { type PassDeps, runPass, withTimeout } from "./relay-pass.ts";
+import { type PassDeps, runPass } from "./relay-pass.ts";
 import type { OutboxTable } from "./table.ts";
 
 export { OUTBOX_LATENCY_BUCKETS_SECONDS } from "./relay-instruments.ts";
@@ -190,6 +191,7 @@ function schedulePasses(pass: () => ReturnType<typeof runPass>, schedule: Schedu
           wake();
         }),
         timeoutMs,
+        "outbox drain",
       );
     },
     async stop() {

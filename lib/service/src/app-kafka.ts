@@ -2,7 +2,7 @@
 // telemetry), one way to create topics, and consumers and producers that report their state to
 // /readyz. Everything acquired here is owned by the app and closed with it.
 import { type Admin, startLagMonitor, type TopicSpec } from "@obs/kafka";
-import type { Logger } from "@obs/otel";
+import { type Logger, withTimeout } from "@obs/otel";
 import { startOutboxRelay } from "@obs/outbox";
 import { dlqTopic } from "@obs/proto";
 import type { AppContext, AppKafka, LagOptions } from "./app-definition.ts";
@@ -10,7 +10,6 @@ import type { ReadinessCheck } from "./http.ts";
 import { createAppKafka } from "./kafka.ts";
 import { consuming, topicsExist, warmUpProducer } from "./readiness.ts";
 import type { Resources } from "./resources.ts";
-import { withTimeout } from "./timeout.ts";
 
 /**
  * Partitions of a topic an app creates, unless it says otherwise: enough for a consumer group

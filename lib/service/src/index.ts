@@ -1,3 +1,4 @@
+export { withTimeout } from "@obs/otel";
 export type {
   AppContext,
   AppDefinition,
@@ -60,4 +61,3 @@ export {
 export { createResources, type Resources } from "./resources.ts";
 export { type AppServers, type AppServersOptions, startAppServers } from "./servers.ts";
 export { defineApp, runMain, startApp } from "./skeleton.ts";
-export { withTimeout } from "./timeout.ts";

@@ -1,9 +1,8 @@
 // The /readyz checks most apps need, bounded so a hung dependency answers 503 quickly instead
 // of holding the probe open.
 import type { Admin, Consumer, Producer } from "@obs/kafka";
-import type { Logger } from "@obs/otel";
+import { type Logger, withTimeout } from "@obs/otel";
 import type { ReadinessCheck } from "./http.ts";
-import { withTimeout } from "./timeout.ts";
 
 const DEFAULT_TIMEOUT_MS = 3000;
 
