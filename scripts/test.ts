@@ -5,6 +5,7 @@
 import { join } from "node:path";
 import { InfraError } from "../infra/local/errors.ts";
 import { down, up, wantedServices } from "../infra/local/infra.ts";
+import { ensureConfluentBuild } from "../lib/kafka/scripts/build-confluent.ts";
 import { migrateAll } from "./migrate.ts";
 import { add, type Counts, formatSummary, parseBunTest, parseNodeTap, ZERO } from "./summary.ts";
 
@@ -18,7 +19,7 @@ interface Suite {
 
 const suites: Suite[] = [
   { name: "bun test", cmd: ["bun", "test", ...process.argv.slice(2)], parse: parseBunTest },
-  // The librdkafka adapter's addon loads on Node.js only; the same conformance suite runs there.
+  // The confluent adapter's addon loads on Node.js only; the same conformance suite runs there.
   {
     name: "lib/kafka confluent adapter (Node.js)",
     cmd: ["bun", "lib/kafka/scripts/conformance-node.ts"],
@@ -68,6 +69,8 @@ let total = ZERO;
 try {
   started = await up(wantedServices());
   await migrateAll();
+  // Before any suite: its librdkafka is what Bun processes load through bun:ffi (cached).
+  ensureConfluentBuild();
   for (const suite of suites) total = add(total, await runSuite(suite));
 } catch (error) {
   console.error(`test: ${error instanceof InfraError ? error.message : (error as Error).stack}`);

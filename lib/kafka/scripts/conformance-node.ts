@@ -30,8 +30,9 @@ const bundled = await Bun.build({
   target: "node",
   format: "esm",
   naming: "[name].mjs",
-  // Resolved by Node at run time: the addon from the cache, the other adapter never loaded.
-  external: ["@confluentinc/kafka-javascript", "@platformatic/kafka"],
+  // Resolved by Node at run time: the addon from the cache, the other adapters never loaded
+  // (bun:ffi is only required by the librdkafka adapter, on Bun).
+  external: ["@confluentinc/kafka-javascript", "@platformatic/kafka", "bun:ffi"],
 });
 if (!bundled.success) {
   for (const log of bundled.logs) console.error(log);

@@ -14,6 +14,7 @@ import type {
   Consumer,
   ConsumerOptions,
   Kafka,
+  KafkaClientInfo,
   KafkaHooks,
   Logger,
   OutgoingMessage,
@@ -29,7 +30,14 @@ function mergeHooks(into: Hooks, add: KafkaHooks) {
   into.produce.push(...(add.produce ?? []));
   into.consume.push(...(add.consume ?? []));
   into.consumeBatch.push(...(add.consumeBatch ?? []));
-  const { onDeadLetter, onError, onConsumer } = add;
+  const { onDeadLetter, onError, onConsumer, onStatistics } = add;
+  if (onStatistics) {
+    const previous = into.onStatistics;
+    into.onStatistics = (statistics) => {
+      previous?.(statistics);
+      onStatistics(statistics);
+    };
+  }
   if (onConsumer) {
     const previous = into.onConsumer;
     into.onConsumer = (consumer) => {
@@ -64,6 +72,8 @@ export function createClient(
     consumeBatch: [],
   };
   if (config.hooks) mergeHooks(hooks, config.hooks);
+  const info: KafkaClientInfo = { adapter: driver.name, ...driver.libraries };
+  config.hooks?.onClient?.(info);
 
   // Consumers close before the rest: their last handlers may still dead-letter through the
   // DLQ producer and consult the admin client.
@@ -81,7 +91,9 @@ export function createClient(
   }
 
   async function producer(): Promise<Producer> {
-    const inner = await driver.producer();
+    const inner = await driver.producer({
+      onStatistics: (statistics) => hooks.onStatistics?.(statistics),
+    });
     return track({
       send: (messages: OutgoingMessage[]) => {
         if (messages.length === 0) return Promise.resolve([]);
@@ -173,10 +185,14 @@ export function createClient(
 
   return {
     adapter: driver.name,
+    client: info,
     producer,
     consumer,
     admin,
-    use: (add) => mergeHooks(hooks, add),
+    use: (add) => {
+      mergeHooks(hooks, add);
+      add.onClient?.(info);
+    },
     async close() {
       const results = await Promise.allSettled([...consumers].map((close) => close()));
       results.push(...(await Promise.allSettled([...others].map((close) => close()))));

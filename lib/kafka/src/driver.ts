@@ -5,6 +5,7 @@ import type {
   Admin,
   DeliveryReport,
   KafkaMessage,
+  LibrdkafkaStatistics,
   Logger,
   OutgoingMessage,
   TopicPartition,
@@ -57,9 +58,16 @@ export interface DriverConsumer {
   close(): Promise<void>;
 }
 
+/** What the port lets a driver's producer report beyond its sends. */
+export interface ProducerHooks {
+  onStatistics?: (statistics: LibrdkafkaStatistics) => void;
+}
+
 export interface Driver {
   readonly name: AdapterName;
-  producer(): Promise<DriverProducer>;
+  /** Library and version of producers and of consumers ("name version"). */
+  readonly libraries: { producer: string; consumer: string };
+  producer(hooks?: ProducerHooks): Promise<DriverProducer>;
   consumer(options: DriverConsumerOptions, process: ProcessBatch): DriverConsumer;
   admin(): Promise<Admin>;
 }
@@ -68,4 +76,6 @@ export interface DriverConfig {
   brokers: string[];
   clientId: string;
   logger: Logger;
+  /** librdkafka properties; only the librdkafka adapter reads them. */
+  librdkafka?: Record<string, string>;
 }

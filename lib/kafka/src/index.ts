@@ -1,4 +1,5 @@
 export { DeadLetterError, DLQ_HEADERS, defaultDeadLetterTopic } from "./dead-letter.ts";
+export { KafkaProduceError, type KafkaProduceErrorOptions } from "./errors.ts";
 export { headerText } from "./headers.ts";
 export * from "./instrumentation/index.ts";
 export { consoleLogger } from "./logger.ts";

@@ -1,7 +1,26 @@
 // The Kafka port: everything services see. It names no client library, so an adapter can be
 // swapped at start-up and a decorator (tracing, metrics) can wrap any of them.
 
-export type AdapterName = "confluent" | "platformatic";
+import type { LibrdkafkaStatistics } from "./librdkafka/statistics.ts";
+
+/**
+ * - `librdkafka`: librdkafka's C library through bun:ffi for producing, platformatic for
+ *   consuming and admin (Bun);
+ * - `confluent`: @confluentinc/kafka-javascript, librdkafka's Node.js addon (Node.js);
+ * - `platformatic`: @platformatic/kafka, pure TypeScript (anywhere).
+ */
+export type AdapterName = "librdkafka" | "confluent" | "platformatic";
+
+/** Which libraries a Kafka instance runs, for logs and `kafka_client_info`. */
+export interface KafkaClientInfo {
+  adapter: AdapterName;
+  /** Library and version behind producers, e.g. "librdkafka 2.15.1". */
+  producer: string;
+  /** Library and version behind consumers and admin, e.g. "@platformatic/kafka 2.12.1". */
+  consumer: string;
+}
+
+export type { LibrdkafkaStatistics };
 
 /** Header values as sent. Received headers are always Buffers: the wire does not say which. */
 export type HeaderValue = string | Buffer;
@@ -233,6 +252,10 @@ export interface KafkaHooks {
   onError?: (error: unknown) => void;
   /** Called once per consumer created, for metrics that read its `status()` while it lives. */
   onConsumer?: (consumer: Consumer) => void;
+  /** Called once with the client's libraries (also when the hook is added later by `use`). */
+  onClient?: (info: KafkaClientInfo) => void;
+  /** librdkafka producers' statistics, every `statistics.interval.ms` (5 s by default). */
+  onStatistics?: (statistics: LibrdkafkaStatistics) => void;
 }
 
 export interface Logger {
@@ -248,11 +271,17 @@ export interface KafkaConfig {
   adapter?: AdapterName;
   logger?: Logger;
   hooks?: KafkaHooks;
+  /**
+   * librdkafka properties for its producers (CONFIGURATION.md), over this project's defaults
+   * (idempotent, acks=all, linger.ms=1); LIBRDKAFKA_PROPERTIES="name=value,…" wins over both.
+   */
+  librdkafka?: Record<string, string>;
 }
 
 /** The port. One instance per service; close it on shutdown. */
 export interface Kafka {
   readonly adapter: AdapterName;
+  readonly client: KafkaClientInfo;
   producer(): Promise<Producer>;
   consumer<T = KafkaMessage>(options: ConsumerOptions<T>): Consumer;
   admin(): Promise<Admin>;

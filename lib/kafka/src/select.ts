@@ -1,12 +1,14 @@
-// Chooses the adapter at start-up: confluent (librdkafka) wherever its native addon loads,
-// platformatic (pure TypeScript) otherwise. KAFKA_CLIENT overrides, then config.adapter.
+// Chooses the adapter at start-up, the first that loads of: librdkafka through bun:ffi (Bun),
+// the confluent addon (Node.js), platformatic (pure TypeScript, anywhere). KAFKA_CLIENT
+// overrides, then config.adapter; an adapter asked for by name that cannot load is an error.
 import { createClient } from "./client.ts";
 import { loadConfluent } from "./confluent/load.ts";
 import type { Driver } from "./driver.ts";
+import { loadLibrdkafka } from "./librdkafka/library.ts";
 import { consoleLogger } from "./logger.ts";
 import type { AdapterName, Kafka, KafkaConfig } from "./port.ts";
 
-const ADAPTERS: readonly AdapterName[] = ["confluent", "platformatic"];
+const ADAPTERS: readonly AdapterName[] = ["librdkafka", "confluent", "platformatic"];
 
 export interface AdapterChoice {
   adapter: AdapterName;
@@ -29,10 +31,19 @@ export function chooseAdapter(
     return { adapter: fromEnv, reason: `KAFKA_CLIENT=${fromEnv}` };
   }
   if (requested) return { adapter: requested, reason: "requested in config" };
-  const loaded = loadConfluent();
-  return loaded.ok
-    ? { adapter: "confluent", reason: `librdkafka addon loaded from ${loaded.from}` }
-    : { adapter: "platformatic", reason: `librdkafka addon unavailable (${loaded.reason})` };
+  const ffi = loadLibrdkafka(env);
+  if (ffi.ok) {
+    const { version, path } = ffi.library;
+    return { adapter: "librdkafka", reason: `librdkafka ${version} loaded from ${path}` };
+  }
+  const addon = loadConfluent();
+  if (addon.ok) {
+    return { adapter: "confluent", reason: `librdkafka addon loaded from ${addon.from}` };
+  }
+  return {
+    adapter: "platformatic",
+    reason: `librdkafka unavailable: no C library (${ffi.reason}); no addon (${addon.reason})`,
+  };
 }
 
 async function driverFor(adapter: AdapterName, config: KafkaConfig): Promise<Driver> {
@@ -40,7 +51,19 @@ async function driverFor(adapter: AdapterName, config: KafkaConfig): Promise<Dri
     brokers: config.brokers,
     clientId: config.clientId,
     logger: config.logger ?? consoleLogger,
+    librdkafka: config.librdkafka,
   };
+  if (adapter === "librdkafka") {
+    const loaded = loadLibrdkafka();
+    if (!loaded.ok) {
+      throw new Error(
+        `the librdkafka adapter was chosen but librdkafka does not load: ${loaded.reason}`,
+      );
+    }
+    // Imported lazily: it needs bun:ffi, which Node.js does not have.
+    const { createLibrdkafkaDriver } = await import("./adapters/librdkafka.ts");
+    return createLibrdkafkaDriver(loaded.library, driverConfig);
+  }
   if (adapter === "confluent") {
     const loaded = loadConfluent();
     if (!loaded.ok) {
@@ -60,11 +83,13 @@ async function driverFor(adapter: AdapterName, config: KafkaConfig): Promise<Dri
 export async function createKafka(config: KafkaConfig): Promise<Kafka> {
   const logger = config.logger ?? consoleLogger;
   const choice = chooseAdapter(config.adapter);
+  const driver = await driverFor(choice.adapter, config);
   logger.info("kafka client selected", {
     adapter: choice.adapter,
+    producer: driver.libraries.producer,
+    consumer: driver.libraries.consumer,
     reason: choice.reason,
     runtime: typeof Bun === "undefined" ? `node ${process.version}` : `bun ${Bun.version}`,
   });
-  const driver = await driverFor(choice.adapter, config);
   return createClient(driver, { clientId: config.clientId, logger, hooks: config.hooks });
 }

@@ -39,12 +39,24 @@ describe("chooseAdapter", () => {
     assert.throws(() => chooseAdapter(undefined, { KAFKA_CLIENT: "kafkajs" }), /not one of/);
   });
 
-  it("falls back to platformatic where the addon does not load (Bun)", () => {
-    const choice = chooseAdapter(undefined, {});
-    if (typeof Bun !== "undefined") {
-      assert.equal(choice.adapter, "platformatic");
-      assert.match(choice.reason, /unavailable/);
-    }
+  it("takes librdkafka through bun:ffi on Bun, from the Confluent client's build", () => {
+    // The test command builds it before the suites run (scripts/test.ts).
+    const choice = chooseAdapter(undefined, { HOME: process.env.HOME });
+    assert.equal(choice.adapter, "librdkafka");
+    assert.match(choice.reason, /^librdkafka 2\.\d+\.\d+ loaded from .*confluent-kafka-javascript/);
+  });
+
+  it("falls back to platformatic, saying why, where no librdkafka loads", () => {
+    const choice = chooseAdapter(undefined, { LIBRDKAFKA_PATH: "/nonexistent/librdkafka.so.1" });
+    assert.equal(choice.adapter, "platformatic");
+    assert.match(choice.reason, /LIBRDKAFKA_PATH \/nonexistent\/librdkafka.so.1: no such file/);
+    assert.match(choice.reason, /no addon/);
+  });
+
+  it("refuses a library too old or not librdkafka at all", () => {
+    const choice = chooseAdapter(undefined, { LIBRDKAFKA_PATH: "libz.so.1" });
+    assert.equal(choice.adapter, "platformatic");
+    assert.match(choice.reason, /libz.so.1: .*rd_kafka/);
   });
 });
 

@@ -2,6 +2,7 @@
 // It runs wherever the native addon loads: Node.js today, not Bun (missing V8/Node symbols).
 import type { KafkaJS } from "@confluentinc/kafka-javascript";
 import type { ConfluentModule } from "../confluent/load.ts";
+import { CONFLUENT_PACKAGE, CONFLUENT_VERSION } from "../confluent/location.ts";
 import type {
   Driver,
   DriverConfig,
@@ -295,8 +296,10 @@ async function admin(module: ConfluentModule, config: DriverConfig): Promise<Adm
 }
 
 export function createConfluentDriver(module: ConfluentModule, config: DriverConfig): Driver {
+  const library = `${CONFLUENT_PACKAGE} ${CONFLUENT_VERSION} (librdkafka ${module.librdkafkaVersion})`;
   return {
     name: "confluent",
+    libraries: { producer: library, consumer: library },
     producer: () => producer(module, config),
     consumer: (options, process) => consumer(module, config, options, process),
     admin: () => admin(module, config),

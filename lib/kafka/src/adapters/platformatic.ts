@@ -7,6 +7,7 @@ import {
   Producer as PltProducer,
   ProduceAcks,
 } from "@platformatic/kafka";
+import pkg from "../../package.json" with { type: "json" };
 import { coalescing } from "../coalesce.ts";
 import type {
   Driver,
@@ -330,9 +331,12 @@ function admin(config: DriverConfig): Admin {
   };
 }
 
+export const PLATFORMATIC_LIBRARY = `@platformatic/kafka ${pkg.dependencies["@platformatic/kafka"]}`;
+
 export function createPlatformaticDriver(config: DriverConfig): Driver {
   return {
     name: "platformatic",
+    libraries: { producer: PLATFORMATIC_LIBRARY, consumer: PLATFORMATIC_LIBRARY },
     producer: async () => coalescing(producer(config)),
     consumer: (options, process) => consumer(config, options, process),
     admin: async () => admin(config),

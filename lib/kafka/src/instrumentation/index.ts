@@ -1,3 +1,4 @@
+export { type ClientMetrics, clientMetrics, METRIC_KAFKA_CLIENT_INFO } from "./client-metrics.ts";
 export {
   type KafkaTelemetry,
   type KafkaTelemetryOptions,

@@ -4,9 +4,12 @@ import type {
   ConsumeMiddleware,
   Consumer,
   DeadLetterEvent,
+  KafkaClientInfo,
   KafkaHooks,
+  LibrdkafkaStatistics,
   ProduceMiddleware,
 } from "../port.ts";
+import { clientMetrics } from "./client-metrics.ts";
 import { consumeBatchMiddleware, consumeMiddleware } from "./consumer.ts";
 import { consumerStatusMetrics } from "./consumer-status.ts";
 import { createFailures } from "./failures.ts";
@@ -42,6 +45,10 @@ export interface KafkaTelemetry extends KafkaHooks {
   onError: (error: unknown) => void;
   /** Registers consumers for kafka_consumer_running / _assigned_partitions / _restarts_total. */
   onConsumer: (consumer: Consumer) => void;
+  /** kafka_client_info. */
+  onClient: (info: KafkaClientInfo) => void;
+  /** librdkafka's statistics as kafka_librdkafka_* metrics. */
+  onStatistics: (statistics: LibrdkafkaStatistics) => void;
   /** The instruments in use, e.g. for `startLagMonitor({ metrics })`. */
   metrics: KafkaMetrics;
 }
@@ -74,6 +81,7 @@ export function kafkaTelemetry(
     // A consumer's client failed: no dead letter will be reported for what it held.
     onError: () => failures.releaseAll(),
     onConsumer: consumerStatusMetrics(providers.meter),
+    ...clientMetrics(providers.meter),
     metrics,
   };
 }
