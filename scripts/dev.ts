@@ -5,6 +5,8 @@ import { join } from "node:path";
 import { InfraError } from "../infra/local/errors.ts";
 import { down, ENDPOINTS, up, wantedServices } from "../infra/local/infra.ts";
 import { databaseUrlFor } from "../lib/db/src/index.ts";
+import { ensureConfluentBuild } from "../lib/kafka/scripts/build-confluent.ts";
+import { loadLibrdkafka } from "../lib/kafka/src/librdkafka/library.ts";
 import { APP_NAMES, APPS, type AppName } from "../lib/service/src/apps.ts";
 import { type AppProcess, startApp, stopApps } from "./app-process.ts";
 import { migrateAll } from "./migrate.ts";
@@ -49,9 +51,24 @@ function stopAll(code: number): Promise<never> {
 process.on("SIGINT", () => void stopAll(0));
 process.on("SIGTERM", () => void stopAll(0));
 
+/**
+ * The apps produce through librdkafka (bun:ffi) where it loads: the one the Confluent client's
+ * build makes (once, cached), else the system's. Without either they fall back to the
+ * platformatic producer, and each app's log and kafka_client_info say so.
+ */
+function ensureLibrdkafka(): void {
+  if (loadLibrdkafka().ok) return;
+  try {
+    ensureConfluentBuild();
+  } catch (error) {
+    console.warn(`dev: librdkafka could not be built (${String(error)}); apps use platformatic`);
+  }
+}
+
 try {
   startedInfra = await up(wantedServices());
   await migrateAll();
+  ensureLibrdkafka();
 } catch (error) {
   console.error(`dev: ${error instanceof InfraError ? error.message : (error as Error).stack}`);
   await stopAll(1);
@@ -63,6 +80,7 @@ console.log(`
 dev: ${apps.length} apps starting. Ctrl-C stops everything this command started.
   gRPC       grpcurl -plaintext localhost:${APPS.adder.grpcPort} list
   metrics    curl localhost:${APPS.adder.httpPort}/metrics   (apps: ${apps.map((a) => APPS[a].httpPort).join(", ")})
+  kafka      curl -s localhost:${APPS.adder.httpPort}/metrics | grep kafka_client_info
   traces     ${ENDPOINTS.jaegerQuery}/api/traces?service=adder
   prometheus ${ENDPOINTS.prometheus}/targets
 `);

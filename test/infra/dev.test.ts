@@ -125,6 +125,29 @@ test("bun run dev starts infrastructure and all six apps; Ctrl-C stops every one
     const appPids = APP_NAMES.flatMap((name) => pidsListeningOn(APPS[name].httpPort));
     expect(appPids).toHaveLength(6);
 
+    // Every app with a Kafka client produces through librdkafka (bun:ffi), and says so. The
+    // orchestrator has none: it talks gRPC only.
+    const kafkaApps = APP_NAMES.filter((name) => name !== "orchestrator");
+    const clients = await eventually(
+      "kafka_client_info on every Kafka app",
+      async () => {
+        const bodies = await Promise.all(
+          kafkaApps.map((name) =>
+            fetch(`http://127.0.0.1:${APPS[name].httpPort}/metrics`).then((r) => r.text()),
+          ),
+        );
+        const lines = bodies.map((body) => body.match(/^kafka_client_info\{.*$/m)?.[0]);
+        return lines.every(Boolean) ? lines : undefined;
+      },
+      30_000,
+      500,
+    );
+    for (const line of clients) {
+      expect(line).toMatch(/client="librdkafka",producer="librdkafka 2\.\d+\.\d+"/);
+      expect(line).toMatch(/ 1$/);
+    }
+    expect(output).toMatch(/"adapter":"librdkafka"/);
+
     process.kill(-(dev.pid as number), "SIGINT");
     expect(await exited).toBe(0);
 

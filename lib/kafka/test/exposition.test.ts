@@ -3,6 +3,7 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 // the same /metrics carries: names, labels and buckets as seed 002's PromQL reads them.
 import { startTestTelemetry, type TestTelemetry } from "../../otel/test/helpers.ts";
 import {
+  clientMetrics,
   createKafkaMetrics,
   KAFKA_DELIVERY_LATENCY_BUCKETS_MS,
   type KafkaMetrics,
@@ -98,6 +99,61 @@ test("kafka metrics come out under seed 002's names", async () => {
     'kafka_consumer_lag{consumer_group="totalizer",topic="adder.sums.v1",partition="0"} 10',
   );
   expect(body).not.toContain('partition="2"');
+});
+
+test("which Kafka client runs, and librdkafka's statistics, come out as metrics", async () => {
+  const hooks = clientMetrics(t.telemetry.meter);
+  hooks.onClient({
+    adapter: "librdkafka",
+    producer: "librdkafka 2.15.1",
+    consumer: "@platformatic/kafka 2.12.1",
+  });
+  const window = (p99: number) => ({ avg: p99 / 2, p99, cnt: 10 });
+  const broker = {
+    name: "127.0.0.1:19092/1",
+    nodeid: 1,
+    state: "UP",
+    outbuf_msg_cnt: 0,
+    waitresp_msg_cnt: 2,
+    tx: 40,
+    txerrs: 1,
+    txretries: 3,
+    req_timeouts: 0,
+    rtt: window(2_500),
+    int_latency: window(900),
+  };
+  hooks.onStatistics({
+    name: "adder#producer-1",
+    client_id: "adder",
+    type: "producer",
+    msg_cnt: 7,
+    msg_size: 700,
+    msg_max: 100_000,
+    msg_size_max: 1 << 30,
+    txmsgs: 1234,
+    txmsg_bytes: 123_400,
+    brokers: {
+      "127.0.0.1:19092/bootstrap": { ...broker, name: "127.0.0.1:19092/bootstrap", nodeid: -1 },
+      "127.0.0.1:19092/1": broker,
+    },
+  });
+  const { body } = await t.telemetry.renderMetrics();
+  expectValidExposition(body);
+  expect(body).toContain(
+    'kafka_client_info{client="librdkafka",producer="librdkafka 2.15.1",consumer="@platformatic/kafka 2.12.1"} 1',
+  );
+  const instance = 'client_name="adder#producer-1"';
+  expect(body).toContain(`kafka_librdkafka_queue_messages{${instance}} 7`);
+  expect(body).toContain(`kafka_librdkafka_queue_bytes{${instance}} 700`);
+  expect(body).toContain(`kafka_librdkafka_messages_sent_total{${instance}} 1234`);
+  const perBroker = `{${instance},broker="1"}`;
+  expect(body).toContain(`kafka_librdkafka_broker_up${perBroker} 1`);
+  expect(body).toContain(`kafka_librdkafka_broker_rtt_p99_seconds${perBroker} 0.0025`);
+  expect(body).toContain(`kafka_librdkafka_broker_internal_latency_p99_seconds${perBroker} 0.0009`);
+  expect(body).toContain(`kafka_librdkafka_broker_request_errors_total${perBroker} 1`);
+  expect(body).toContain(`kafka_librdkafka_broker_request_retries_total${perBroker} 3`);
+  // The bootstrap address is not a broker.
+  expect(body).not.toContain('broker="-1"');
 });
 
 test("process and runtime metrics", async () => {

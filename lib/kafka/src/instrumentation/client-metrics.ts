@@ -1,16 +1,18 @@
 // Which Kafka client an app runs, and what librdkafka says about itself (statistics.interval.ms),
 // read at collection time from the latest report of each producer instance:
-//   kafka_client_info{client,producer,consumer}                        1
-//   kafka_librdkafka_queue_messages{instance}                          waiting for a report
-//   kafka_librdkafka_queue_bytes{instance}
-//   kafka_librdkafka_messages_sent_total{instance}                     sent to brokers
-//   kafka_librdkafka_broker_up{instance,broker}                        1 while connected
-//   kafka_librdkafka_broker_rtt_p99_seconds{instance,broker}           request round trip
-//   kafka_librdkafka_broker_internal_latency_p99_seconds{instance,broker}  time queued before it
-//   kafka_librdkafka_broker_request_errors_total{instance,broker}
-//   kafka_librdkafka_broker_request_retries_total{instance,broker}
-//   kafka_librdkafka_broker_request_timeouts_total{instance,broker}
-// An instance that stopped reporting (closed) drops out after STALE_MS.
+//   kafka_client_info{client,producer,consumer}                              1
+//   kafka_librdkafka_queue_messages{client_name}                             waiting for a report
+//   kafka_librdkafka_queue_bytes{client_name}
+//   kafka_librdkafka_messages_sent_total{client_name}                        sent to brokers
+//   kafka_librdkafka_broker_up{client_name,broker}                           1 while connected
+//   kafka_librdkafka_broker_rtt_p99_seconds{client_name,broker}              request round trip
+//   kafka_librdkafka_broker_internal_latency_p99_seconds{client_name,broker} time queued before it
+//   kafka_librdkafka_broker_request_errors_total{client_name,broker}
+//   kafka_librdkafka_broker_request_retries_total{client_name,broker}
+//   kafka_librdkafka_broker_request_timeouts_total{client_name,broker}
+// client_name is librdkafka's instance name ("adder#producer-1"): not `instance`, which is the
+// label Prometheus gives every target. An instance that stopped reporting drops out after
+// STALE_MS.
 import { type Attributes, type Meter, metrics } from "@opentelemetry/api";
 import type { BrokerStatistics, LibrdkafkaStatistics } from "../librdkafka/statistics.ts";
 import type { KafkaClientInfo } from "../port.ts";
@@ -75,12 +77,12 @@ export function clientMetrics(meter: Meter = metrics.getMeter(SCOPE)): ClientMet
   );
   const up = gauge("kafka.librdkafka.broker.up", "1 while connected to the broker.", "1");
   const rtt = gauge(
-    "kafka.librdkafka.broker.rtt.p99",
+    "kafka.librdkafka.broker.rtt.p99.seconds",
     "99th percentile of request round trips to the broker in the last statistics window.",
     "s",
   );
   const internal = gauge(
-    "kafka.librdkafka.broker.internal_latency.p99",
+    "kafka.librdkafka.broker.internal_latency.p99.seconds",
     "99th percentile of the time messages waited in librdkafka before their request was sent.",
     "s",
   );
@@ -109,7 +111,7 @@ export function clientMetrics(meter: Meter = metrics.getMeter(SCOPE)): ClientMet
           continue;
         }
         const { statistics } = report;
-        const instance: Attributes = { instance: statistics.name };
+        const instance: Attributes = { client_name: statistics.name };
         result.observe(queueMessages, statistics.msg_cnt, instance);
         result.observe(queueBytes, statistics.msg_size, instance);
         result.observe(sent, statistics.txmsgs, instance);
