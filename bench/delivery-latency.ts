@@ -1,12 +1,13 @@
 // End-to-end delivery latency adder → Kafka → totalizer (issue #6, item 2), from the histogram
 // the totalizer exports (kafka_message_delivery_latency, ms, bucket-interpolated exactly like
-// histogram_quantile): fixed rates, then the highest sustainable one, with tracing on and off.
-// Starts the real infrastructure and both apps as processes (as `bun run dev` does) once per
-// tracing mode and offers each rate in an open loop.
+// histogram_quantile): fixed rates, then the highest sustainable one, with tracing on and off,
+// and with the adder producing through each Kafka client on Bun (librdkafka through bun:ffi,
+// platformatic). Starts the real infrastructure and both apps as processes (as `bun run dev`
+// does) once per client and tracing mode and offers each rate in an open loop.
 //
 //   bun bench/delivery-latency.ts [--rates 100,1000,10000] [--tracing on,off] [--duration 30]
-//                                 [--warmup 5] [--no-max] [--stream-above 2000] [--quick]
-//                                 [--json out.json]
+//                                 [--clients librdkafka,platformatic] [--warmup 5] [--no-max]
+//                                 [--stream-above 2000] [--quick] [--json out.json]
 //
 // Rates up to --stream-above are offered as unary Adder.Add calls (bench/load's open loop, one
 // message per call); higher ones as 4 client streams (AddStream), which is how a producer of
@@ -26,6 +27,7 @@ const { values } = parseArgs({
   options: {
     rates: { type: "string" },
     tracing: { type: "string", default: "on,off" },
+    clients: { type: "string", default: "librdkafka,platformatic" },
     duration: { type: "string" },
     warmup: { type: "string" },
     "no-max": { type: "boolean", default: false },
@@ -36,7 +38,9 @@ const { values } = parseArgs({
 });
 const quick = values.quick;
 const rates = (values.rates ?? "100,1000,10000").split(",").map(Number);
-const modes = values.tracing.split(",").map((m) => m.trim() !== "off");
+const tracingModes = values.tracing.split(",").map((m) => m.trim() !== "off");
+const clients = values.clients.split(",").map((c) => c.trim());
+const modes = clients.flatMap((client) => tracingModes.map((tracing) => ({ client, tracing })));
 const durationS = Number(values.duration ?? (quick ? 8 : 30));
 const warmupS = Number(values.warmup ?? (quick ? 2 : 5));
 const searchMax = !values["no-max"] && !quick;
@@ -52,6 +56,8 @@ const addOnly = (grpcPort: number) => ({
 });
 
 export interface Level {
+  /** The Kafka client both apps ran (KAFKA_CLIENT); absent in results from before issue 12. */
+  client?: string;
   tracing: boolean;
   offeredRate: number;
   driver: "unary" | "stream";
@@ -79,10 +85,19 @@ function maxBucket(buckets: Map<number, number>): number {
   return previous === 0 ? Number.NaN : Number.POSITIVE_INFINITY;
 }
 
-async function measureMode(tracing: boolean): Promise<Level[]> {
-  const env: Record<string, string> = tracing
-    ? { OTEL_BSP_SCHEDULE_DELAY: process.env.OTEL_BSP_SCHEDULE_DELAY ?? "200" }
-    : { OTEL_TRACES_EXPORTER: "none" };
+async function measureMode({
+  client,
+  tracing,
+}: {
+  client: string;
+  tracing: boolean;
+}): Promise<Level[]> {
+  const env: Record<string, string> = {
+    KAFKA_CLIENT: client,
+    ...(tracing
+      ? { OTEL_BSP_SCHEDULE_DELAY: process.env.OTEL_BSP_SCHEDULE_DELAY ?? "200" }
+      : { OTEL_TRACES_EXPORTER: "none" }),
+  };
   const { adder, totalizer } = await runApps(["adder", "totalizer"], () => ({ env }));
   const metrics = async () => (await fetch(totalizer.url("/metrics"))).text();
   const delivered = async () =>
@@ -134,6 +149,7 @@ async function measureMode(tracing: boolean): Promise<Level[]> {
       before,
     );
     const result: Level = {
+      client,
       tracing,
       offeredRate: rate,
       driver: run.driver,
@@ -153,7 +169,7 @@ async function measureMode(tracing: boolean): Promise<Level[]> {
     };
     const d = result.deliveryMs;
     console.error(
-      `delivery: tracing ${tracing ? "on " : "off"} ${String(rate).padStart(6)} msg/s (${run.driver}) → ${result.achievedRate}/s, ` +
+      `delivery: ${client}, tracing ${tracing ? "on " : "off"} ${String(rate).padStart(6)} msg/s (${run.driver}) → ${result.achievedRate}/s, ` +
         `p50 ${d.p50.toFixed(1)} p95 ${d.p95.toFixed(1)} p99 ${d.p99.toFixed(1)} ms, max ≤ ${d.maxBucket} ms, ` +
         `errors ${result.errors}, drained ${drainMs === null ? "no" : `${drainMs} ms`}`,
     );
@@ -213,10 +229,12 @@ if (import.meta.main) {
   await up(wantedServices(), { quiet: true });
   await migrateAll();
   const levels: Level[] = [];
-  for (const tracing of modes) levels.push(...(await measureMode(tracing)));
-  const maxSustainable = modes.map((tracing) => {
-    const passing = levels.filter((l) => l.tracing === tracing && l.search && sustainable(l));
-    return { tracing, rate: passing.at(-1)?.offeredRate ?? null, searched: searchMax };
+  for (const mode of modes) levels.push(...(await measureMode(mode)));
+  const maxSustainable = modes.map(({ client, tracing }) => {
+    const passing = levels.filter(
+      (l) => l.client === client && l.tracing === tracing && l.search && sustainable(l),
+    );
+    return { client, tracing, rate: passing.at(-1)?.offeredRate ?? null, searched: searchMax };
   });
   const result = {
     date: new Date().toISOString(),
@@ -234,5 +252,5 @@ if (import.meta.main) {
 
 export type DeliveryResult = {
   levels: Level[];
-  maxSustainable: { tracing: boolean; rate: number | null; searched: boolean }[];
+  maxSustainable: { client?: string; tracing: boolean; rate: number | null; searched: boolean }[];
 };

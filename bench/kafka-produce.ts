@@ -1,5 +1,7 @@
-// Kafka produce throughput (issue #6, item 1): the @obs/kafka port's `platformatic` adapter on
-// Bun and `confluent` adapter (librdkafka) on Node.js, beside Kafka's own
+// Kafka produce throughput (issue #6, item 1; librdkafka on Bun: issue #12): the @obs/kafka
+// port's `librdkafka` adapter (librdkafka's C library through bun:ffi) and `platformatic`
+// adapter on Bun and its `confluent` adapter (librdkafka's Node.js addon) on Node.js, beside
+// Kafka's own
 // org.apache.kafka.tools.ProducerPerformance from the broker's jars (client defaults) as the
 // reference, against the same broker in one run. acks=all and idempotence on everywhere;
 // unkeyed values of each size, no headers (what ProducerPerformance sends); every run gets a
@@ -7,8 +9,9 @@
 //
 //   bun bench/kafka-produce.ts [--messages 1000000] [--sizes 100,1024] [--repeat 3] [--quick]
 //                              [--batch 500 --in-flight 2] [--confluent-batch N
-//                              --confluent-in-flight N] [--clients producer-perf,platformatic,
-//                              confluent] [--json out.json] [--keep-topics]
+//                              --confluent-in-flight N] [--librdkafka-batch N
+//                              --librdkafka-in-flight N] [--clients producer-perf,librdkafka,
+//                              platformatic,confluent] [--json out.json] [--keep-topics]
 //
 // --quick: 200,000 messages, one round (about 25 s). The full run's default is 1,000,000
 // messages and 3 rounds (the median is shown): ProducerPerformance cannot be warmed up across
@@ -55,6 +58,7 @@ import { percentile } from "./support/histogram.ts";
  *   main thread is saturated by the per-message KafkaJS calls; 500×2 has the lowest latency.
  */
 const DEFAULTS = {
+  librdkafka: { batch: 1000, inFlight: 4 },
   platformatic: { batch: 500, inFlight: 2 },
   confluent: { batch: 500, inFlight: 2 },
 } as const;
@@ -70,7 +74,9 @@ const { values } = parseArgs({
     "in-flight": { type: "string" },
     "confluent-batch": { type: "string" },
     "confluent-in-flight": { type: "string" },
-    clients: { type: "string", default: "producer-perf,platformatic,confluent" },
+    "librdkafka-batch": { type: "string" },
+    "librdkafka-in-flight": { type: "string" },
+    clients: { type: "string", default: "producer-perf,librdkafka,platformatic,confluent" },
     json: { type: "string" },
     "keep-topics": { type: "boolean", default: false },
   },
@@ -82,6 +88,10 @@ const repeat = Number(values.repeat ?? (quick ? 1 : 3));
 const sizes = (values.sizes ?? "100,1024").split(",").map(Number);
 const warmupMessages = Number(values.warmup ?? Math.max(5_000, Math.round(messages / 10)));
 const shapes = {
+  librdkafka: {
+    batch: Number(values["librdkafka-batch"] ?? DEFAULTS.librdkafka.batch),
+    inFlight: Number(values["librdkafka-in-flight"] ?? DEFAULTS.librdkafka.inFlight),
+  },
   platformatic: {
     batch: Number(values.batch ?? DEFAULTS.platformatic.batch),
     inFlight: Number(values["in-flight"] ?? DEFAULTS.platformatic.inFlight),
@@ -93,7 +103,8 @@ const shapes = {
     ),
   },
 };
-type ClientName = "producer-perf" | "platformatic" | "confluent";
+const CLIENTS = ["producer-perf", "librdkafka", "platformatic", "confluent"] as const;
+type ClientName = (typeof CLIENTS)[number];
 const clients = (values.clients ?? "").split(",").filter(Boolean) as ClientName[];
 for (const value of [
   messages,
@@ -105,8 +116,8 @@ for (const value of [
   if (!Number.isInteger(value) || value < 0) throw new Error(`not a count: ${value}`);
 }
 for (const client of clients) {
-  if (!["producer-perf", "platformatic", "confluent"].includes(client)) {
-    throw new Error(`unknown client ${client} (producer-perf, platformatic, confluent)`);
+  if (!(CLIENTS as readonly string[]).includes(client)) {
+    throw new Error(`unknown client ${client} (${CLIENTS.join(", ")})`);
   }
 }
 
@@ -138,6 +149,8 @@ interface Row {
   /** Sum of the topic's high watermarks after the run: must equal `messages`. */
   stored: number;
   ratioToProducerPerf?: number;
+  /** messages/s relative to the platformatic adapter at the same size, in the same run. */
+  ratioToPlatformatic?: number;
   /** messages/s of every run (--repeat); the row's figures are those of the median run. */
   runsMessagesPerSec?: number[];
   summaryLine?: string;
@@ -225,6 +238,7 @@ function table(rows: Row[]): string {
     "runs (k msg/s)",
     "MB/s",
     "× PP",
+    "× plt",
     "p50 ms",
     "p99 ms",
     "latency of",
@@ -242,6 +256,7 @@ function table(rows: Row[]): string {
     (r.runsMessagesPerSec ?? []).map((v) => Math.round(v / 1000)).join(" "),
     fmt(r.mbPerSec, 1),
     r.ratioToProducerPerf === undefined ? "–" : fmt(r.ratioToProducerPerf, 2),
+    r.ratioToPlatformatic === undefined ? "–" : fmt(r.ratioToPlatformatic, 2),
     fmt(r.latency.p50, 1),
     fmt(r.latency.p99, 1),
     r.latency.unit,
@@ -253,7 +268,7 @@ function table(rows: Row[]): string {
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => (b[i] ?? "").length)));
   const line = (cells: string[]) =>
-    `| ${cells.map((c, i) => (i < 3 || i === 4 || i === 9 || i === 10 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join(" | ")} |`;
+    `| ${cells.map((c, i) => (i < 3 || i === 4 || i === 10 || i === 11 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join(" | ")} |`;
   return [
     line(header),
     `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`,
@@ -312,7 +327,7 @@ async function measure(
     ...shape,
   };
   const cmd =
-    client === "platformatic" ? ["bun", "bench/kafka-produce/worker.ts"] : ["node", nodeWorker];
+    client === "confluent" ? ["node", nodeWorker] : ["bun", "bench/kafka-produce/worker.ts"];
   const run = await runPortWorker(cmd, config, CHILD_TIMEOUT_MS);
   return portRow(size, client, shape, run, await stored(admin, topic));
 }
@@ -370,6 +385,10 @@ for (const row of rows) {
   if (base && row.client !== "producer-perf") {
     row.ratioToProducerPerf = row.messagesPerSec / base.messagesPerSec;
   }
+  const platformatic = rows.find((r) => r.size === row.size && r.client === "platformatic");
+  if (platformatic && row.client !== "producer-perf" && row.client !== "platformatic") {
+    row.ratioToPlatformatic = row.messagesPerSec / platformatic.messagesPerSec;
+  }
 }
 
 const report = {
@@ -403,7 +422,7 @@ console.log(`$ ${command}\n`);
 console.log(table(rows));
 console.log(
   "\nEach row is the median of the runs listed (by messages/s). " +
-    "× PP: messages/s relative to ProducerPerformance at the same size. Latency: per send() call " +
+    "× PP: messages/s relative to ProducerPerformance at the same size; × plt: to the platformatic adapter. Latency: per send() call " +
     "for the port clients (a whole batch), per record for ProducerPerformance. " +
     "CPU: cores busy during the measured phase (client, broker, anything else on the machine); " +
     "* over the whole JVM's life, start-up and JIT included.",

@@ -1,5 +1,5 @@
 // One producer run through the @obs/kafka port, in its own process: under Bun for the
-// `platformatic` adapter, and bundled for Node.js (see ./node-bundle.ts) for `confluent`, whose
+// `librdkafka` (bun:ffi) and `platformatic` adapters, and bundled for Node.js (see ./node-bundle.ts) for `confluent`, whose
 // librdkafka addon only loads there. The same code drives both, so they differ only in adapter.
 //
 // It reads a WorkerConfig (JSON) from argv[2], warms the producer up on its own topic (not
@@ -12,7 +12,7 @@ import { inspect } from "node:util";
 import { createKafka, type Logger, type OutgoingMessage, type Producer } from "@obs/kafka";
 
 export interface WorkerConfig {
-  adapter: "platformatic" | "confluent";
+  adapter: "librdkafka" | "platformatic" | "confluent";
   brokers: string[];
   topic: string;
   warmupTopic: string;

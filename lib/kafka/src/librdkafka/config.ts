@@ -18,6 +18,9 @@ export const PRODUCER_DEFAULTS: Readonly<Record<string, string>> = {
   // librdkafka's own default (5) spends up to 5 ms of every lone message's latency waiting for
   // company; under load, batches still fill while the previous requests are in flight.
   "linger.ms": "1",
+  // Nagle's algorithm holds a small request back until the previous one is acknowledged by
+  // TCP; with delayed ACKs that is tens of milliseconds on a quiet connection.
+  "socket.nagle.disable": "true",
   // Exported as metrics (kafka_librdkafka_*); one JSON document per interval.
   "statistics.interval.ms": "5000",
 };
