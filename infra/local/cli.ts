@@ -1,16 +1,35 @@
-// bun run infra:up | infra:down | infra:status
+// bun run infra:up | infra:down | infra:status [service… | kafka-N…]
 import { InfraError } from "./errors.ts";
-import { ALL, down, mode, SERVICES, type ServiceName, status, up } from "./infra.ts";
+import {
+  ALL,
+  down,
+  isUnitName,
+  KAFKA_CLUSTER_SIZE,
+  mode,
+  status,
+  type UnitName,
+  up,
+} from "./infra.ts";
 
-function selected(names: string[]): ServiceName[] {
+const USAGE = `usage: bun infra/local/cli.ts up|down|status [${ALL.join(" ")}] [kafka-1 … kafka-N with KAFKA_CLUSTER_SIZE=N]`;
+
+function selected(names: string[]): UnitName[] {
   for (const name of names) {
-    if (!(name in SERVICES))
-      throw new InfraError(`unknown service ${name}; known: ${ALL.join(", ")}`);
+    if (!isUnitName(name))
+      throw new InfraError(
+        `unknown service ${name}; known: ${ALL.join(", ")}${KAFKA_CLUSTER_SIZE > 1 ? `, kafka-1 … kafka-${KAFKA_CLUSTER_SIZE}` : ""}`,
+      );
   }
-  return names.length > 0 ? (names as ServiceName[]) : ALL;
+  return names.length > 0 ? (names as UnitName[]) : ALL;
 }
 
-async function main(command: string | undefined, names: ServiceName[]): Promise<void> {
+function stateOf(row: Awaited<ReturnType<typeof status>>[number]): string {
+  if (row.state) return row.state;
+  if (row.pid === undefined) return row.ready ? "ready (not started here)" : "stopped";
+  return row.ready ? `ready (pid ${row.pid})` : `starting (pid ${row.pid})`;
+}
+
+async function main(command: string | undefined, names: UnitName[]): Promise<void> {
   switch (command) {
     case "up": {
       console.log(`infra: starting (${mode()})`);
@@ -21,24 +40,12 @@ async function main(command: string | undefined, names: ServiceName[]): Promise<
       await down(names);
       return;
     case "status": {
-      const rows = await status();
-      for (const row of rows) {
-        const state =
-          row.pid === undefined
-            ? row.ready
-              ? "ready (not started here)"
-              : "stopped"
-            : row.ready
-              ? `ready (pid ${row.pid})`
-              : `starting (pid ${row.pid})`;
-        console.log(`${row.name.padEnd(10)} ${state.padEnd(26)} ${row.endpoint}`);
-      }
+      for (const row of await status())
+        console.log(`${row.name.padEnd(10)} ${stateOf(row).padEnd(26)} ${row.endpoint}`);
       return;
     }
     default:
-      console.error(
-        "usage: bun infra/local/cli.ts up|down|status [postgres kafka jaeger collector prometheus]",
-      );
+      console.error(USAGE);
       process.exit(2);
   }
 }
