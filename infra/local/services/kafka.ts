@@ -103,7 +103,7 @@ function nodeService(node: KafkaNodePorts, nodes: readonly KafkaNodePorts[]): Se
   return {
     name,
     // Three JVMs starting at once on two cores take longer than one.
-    readyTimeoutSeconds: single ? 90 : 150,
+    readyTimeoutSeconds: single ? 90 : 120,
     describe: () =>
       single
         ? ENDPOINTS.kafkaBrokers
