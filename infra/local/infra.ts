@@ -6,7 +6,15 @@ import { composeDown, composeStatus, composeUp, dockerEngineAnswers } from "./do
 import { InfraError } from "./errors.ts";
 import { ensureCliTools } from "./install.ts";
 import { describeListener, isListening } from "./ports.ts";
-import { forgetPid, logFile, recordedNames, runningPid, stopPid, tail } from "./process.ts";
+import {
+  forgetPid,
+  isAlive,
+  logFile,
+  recordedNames,
+  runningPid,
+  stopPid,
+  tail,
+} from "./process.ts";
 import { reserveListeningPorts } from "./reserve-ports.ts";
 import type { Service } from "./service.ts";
 import { collector } from "./services/collector.ts";
@@ -75,9 +83,12 @@ export function mode(): "docker" | "native" {
   return dockerEngineAnswers() ? "docker" : "native";
 }
 
-async function waitReady(service: Service): Promise<void> {
+async function waitReady(service: Service, pid?: number): Promise<void> {
   await waitUntil(service.name, () => service.ready(), {
     timeoutMs: service.readyTimeoutSeconds * 1000,
+    // A process that died (a port grabbed in the meantime, a bad config) is not waited for.
+    gaveUp: () =>
+      pid === undefined || isAlive(pid) ? undefined : `exited (pid ${pid}) before it was ready`,
   });
 }
 
@@ -94,7 +105,7 @@ async function assertPortsFree(service: Service): Promise<void> {
 async function startAndWait(service: Service): Promise<void> {
   const pid = await service.start();
   try {
-    await waitReady(service);
+    await waitReady(service, pid);
   } catch (error) {
     await (service.stop ?? stopPid)(pid);
     forgetPid(service.name);
