@@ -2,6 +2,7 @@
 // an environment variable; the defaults are the brief's (the apps own 9090–9095).
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
+import { InfraError } from "./errors.ts";
 
 export const REPO_ROOT = resolve(import.meta.dir, "..", "..");
 
@@ -32,7 +33,7 @@ function port(name: string, fallback: number): number {
   if (raw === undefined || raw === "") return fallback;
   const value = Number(raw);
   if (!Number.isInteger(value) || value < 1 || value > 65535) {
-    throw new Error(`${name}=${raw} is not a TCP port`);
+    throw new InfraError(`${name}=${raw} is not a TCP port`);
   }
   return value;
 }
@@ -65,7 +66,7 @@ function clusterSize(raw: string | undefined): number {
   if (raw === undefined || raw === "") return 1;
   const value = Number(raw);
   if (!Number.isInteger(value) || value < 1 || value > 5)
-    throw new Error(`KAFKA_CLUSTER_SIZE=${raw} is not a node count from 1 to 5`);
+    throw new InfraError(`KAFKA_CLUSTER_SIZE=${raw} is not a node count from 1 to 5`);
   return value;
 }
 
@@ -91,7 +92,7 @@ function kafkaNodePorts(size: number): KafkaNodePorts[] {
   }));
   const ports = nodes.flatMap((n) => [n.broker, n.controller]);
   if (new Set(ports).size !== ports.length || Math.max(...ports) > 65535) {
-    throw new Error(
+    throw new InfraError(
       `KAFKA_PORT=${PORTS.kafka} and KAFKA_CONTROLLER_PORT=${PORTS.kafkaController} give ${size} Kafka nodes overlapping ports (${ports.join(", ")}): keep them an odd distance apart, e.g. 19092 and 19093`,
     );
   }
