@@ -1,8 +1,9 @@
 // A three-node KRaft cluster as `KAFKA_CLUSTER_SIZE=3 bun run infra:up kafka` starts it, on
-// ports of its own (29092–29097) and a state dir of its own, so the single broker on 19092 of
-// this or another checkout is left alone. It checks the quorum, the replication of a topic
-// the skeleton creates, and what an acks=all producer sees when the broker leading the most
-// partitions is SIGKILLed and restarted; the figures it measures are printed.
+// ports of its own (29092–29097; KAFKA_CLUSTER_TEST_PORT moves them) and a state dir of its
+// own, so the single broker on 19092 of this or another checkout is left alone. It checks the
+// quorum, the replication of a topic the skeleton creates, and what an acks=all producer sees
+// when the broker leading the most partitions is SIGKILLed and restarted; the figures it
+// measures are printed. KEEP_CLUSTER_STATE=1 keeps the nodes' logs and data for a look after.
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -17,7 +18,8 @@ import { eventually } from "../support/infra.ts";
 
 const repo = join(import.meta.dir, "..", "..");
 const stateDir = mkdtempSync(join(tmpdir(), "kafka-cluster-"));
-const BASE_PORT = 29092;
+/** Brokers on BASE_PORT, +2, +4, controllers one above each; movable when 29092–29097 are taken. */
+const BASE_PORT = Number(process.env.KAFKA_CLUSTER_TEST_PORT || 29092);
 const NODES = [1, 2, 3].map((id) => ({ id, port: BASE_PORT + 2 * (id - 1) }));
 const BROKERS = NODES.map((n) => `127.0.0.1:${n.port}`);
 const env: Record<string, string | undefined> = {
