@@ -284,7 +284,7 @@ const java = requireJava17();
 const libs = ensureKafkaJars();
 const nodeWorker = clients.includes("confluent") ? await buildNodeWorker() : "";
 const kafka = await createKafka({
-  brokers: [brokers],
+  brokers: brokers.split(","),
   clientId: "bench-produce-admin",
   adapter: "platformatic",
   logger: quiet,
@@ -318,7 +318,7 @@ async function measure(
   const shape = shapes[client];
   const config: WorkerConfig = {
     adapter: client,
-    brokers: [brokers],
+    brokers: brokers.split(","),
     topic,
     warmupTopic,
     messages,

@@ -2,6 +2,7 @@
 // an environment variable; the defaults are the brief's (the apps own 9090–9095).
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
+import { InfraError } from "./errors.ts";
 
 export const REPO_ROOT = resolve(import.meta.dir, "..", "..");
 
@@ -32,7 +33,7 @@ function port(name: string, fallback: number): number {
   if (raw === undefined || raw === "") return fallback;
   const value = Number(raw);
   if (!Number.isInteger(value) || value < 1 || value > 65535) {
-    throw new Error(`${name}=${raw} is not a TCP port`);
+    throw new InfraError(`${name}=${raw} is not a TCP port`);
   }
   return value;
 }
@@ -55,9 +56,57 @@ export const PORTS = {
   prometheus: port("PROMETHEUS_PORT", 9099),
 } as const;
 
+/**
+ * Kafka nodes to run: 1 (the default, one broker+controller) or a KRaft cluster of combined
+ * broker+controller nodes, every one a voter of the controller quorum.
+ */
+export const KAFKA_CLUSTER_SIZE = clusterSize(process.env.KAFKA_CLUSTER_SIZE);
+
+function clusterSize(raw: string | undefined): number {
+  if (raw === undefined || raw === "") return 1;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1 || value > 5)
+    throw new InfraError(`KAFKA_CLUSTER_SIZE=${raw} is not a node count from 1 to 5`);
+  return value;
+}
+
+export interface KafkaNodePorts {
+  /** node.id, 1-based. */
+  id: number;
+  broker: number;
+  controller: number;
+}
+
+/**
+ * Node n listens on KAFKA_PORT + 2(n-1) and KAFKA_CONTROLLER_PORT + 2(n-1): with the defaults
+ * 19092/19093, 19094/19095, 19096/19097 — node 1 keeps the single broker's ports, and moving
+ * the two variables moves the whole cluster. Nothing else of ours is near them.
+ */
+export const KAFKA_NODES: readonly KafkaNodePorts[] = kafkaNodePorts(KAFKA_CLUSTER_SIZE);
+
+function kafkaNodePorts(size: number): KafkaNodePorts[] {
+  const nodes = Array.from({ length: size }, (_, i) => ({
+    id: i + 1,
+    broker: PORTS.kafka + 2 * i,
+    controller: PORTS.kafkaController + 2 * i,
+  }));
+  const ports = nodes.flatMap((n) => [n.broker, n.controller]);
+  if (new Set(ports).size !== ports.length || Math.max(...ports) > 65535) {
+    throw new InfraError(
+      `KAFKA_PORT=${PORTS.kafka} and KAFKA_CONTROLLER_PORT=${PORTS.kafkaController} give ${size} Kafka nodes overlapping ports (${ports.join(", ")}): keep them an odd distance apart, e.g. 19092 and 19093`,
+    );
+  }
+  return nodes;
+}
+
+const kafkaBrokerList = KAFKA_NODES.map((node) => `127.0.0.1:${node.broker}`);
+
 /** Addresses the apps and tests use to reach the local infrastructure. */
 export const ENDPOINTS = {
-  kafkaBrokers: `127.0.0.1:${PORTS.kafka}`,
+  /** Every broker, comma-separated: what KAFKA_BROKERS and `kcat -b` take. */
+  kafkaBrokers: kafkaBrokerList.join(","),
+  /** The same as a list: what createKafka's `brokers` takes. */
+  kafkaBrokerList,
   postgresUrl: (database = "postgres") =>
     `postgres://postgres@127.0.0.1:${PORTS.postgres}/${database}`,
   /** Where apps export: the Collector. */

@@ -1,26 +1,65 @@
 // The programmatic face of the local infrastructure, used by the CLI (`bun run infra:*`),
 // `bun run dev` and the test runner. Chooses compose when a Docker engine answers, the
 // native launcher otherwise (OBS_INFRA=native|docker forces one).
-import { ENDPOINTS, PORTS } from "./config.ts";
+import { ENDPOINTS, KAFKA_CLUSTER_SIZE, PORTS } from "./config.ts";
 import { composeDown, composeStatus, composeUp, dockerEngineAnswers } from "./docker.ts";
 import { InfraError } from "./errors.ts";
 import { ensureCliTools } from "./install.ts";
 import { describeListener, isListening } from "./ports.ts";
-import { forgetPid, logFile, runningPid, stopPid, tail } from "./process.ts";
+import {
+  forgetPid,
+  isAlive,
+  logFile,
+  recordedNames,
+  runningPid,
+  stopPid,
+  tail,
+} from "./process.ts";
 import { reserveListeningPorts } from "./reserve-ports.ts";
 import type { Service } from "./service.ts";
 import { collector } from "./services/collector.ts";
 import { jaeger } from "./services/jaeger.ts";
-import { kafka } from "./services/kafka.ts";
+import {
+  isKafkaNodeName,
+  type KafkaNodeName,
+  kafkaClusterReady,
+  kafkaNode,
+  kafkaUnits,
+  otherKafkaTopology,
+} from "./services/kafka.ts";
 import { postgres } from "./services/postgres.ts";
 import { prometheus } from "./services/prometheus.ts";
 import { waitUntil } from "./wait.ts";
 
-export const SERVICES = { postgres, kafka, jaeger, collector, prometheus } as const;
-export type ServiceName = keyof typeof SERVICES;
+/** Services other than Kafka: one process each. */
+const SINGLE_PROCESS = { postgres, jaeger, collector, prometheus } as const;
+export type ServiceName = keyof typeof SINGLE_PROCESS | "kafka";
 export const ALL: ServiceName[] = ["postgres", "kafka", "jaeger", "collector", "prometheus"];
+/**
+ * What up, down and status take: a service (`kafka` is every node of a cluster), or one node
+ * of the Kafka cluster (`kafka-2`), so a fault test can stop and start it alone.
+ */
+export type UnitName = ServiceName | KafkaNodeName;
 
-export { ENDPOINTS, PORTS };
+export { ENDPOINTS, KAFKA_CLUSTER_SIZE, PORTS };
+
+export function isUnitName(name: string): name is UnitName {
+  return (ALL as string[]).includes(name) || isKafkaNodeName(name);
+}
+
+/** The processes a name stands for, each a Service of its own. */
+function unitsOf(name: UnitName): readonly Service[] {
+  if (name === "kafka") return kafkaUnits();
+  if (isKafkaNodeName(name)) return [kafkaNode(name)];
+  return [SINGLE_PROCESS[name]];
+}
+
+/** The units of `names`, each once, in the order named. */
+function expand(names: UnitName[]): Service[] {
+  const units = new Map<string, Service>();
+  for (const name of names) for (const unit of unitsOf(name)) units.set(unit.name, unit);
+  return [...units.values()];
+}
 
 /**
  * The services to run locally: all of them, minus those the environment points elsewhere
@@ -44,9 +83,12 @@ export function mode(): "docker" | "native" {
   return dockerEngineAnswers() ? "docker" : "native";
 }
 
-async function waitReady(service: Service): Promise<void> {
+async function waitReady(service: Service, pid?: number): Promise<void> {
   await waitUntil(service.name, () => service.ready(), {
     timeoutMs: service.readyTimeoutSeconds * 1000,
+    // A process that died (a port grabbed in the meantime, a bad config) is not waited for.
+    gaveUp: () =>
+      pid === undefined || isAlive(pid) ? undefined : `exited (pid ${pid}) before it was ready`,
   });
 }
 
@@ -63,7 +105,7 @@ async function assertPortsFree(service: Service): Promise<void> {
 async function startAndWait(service: Service): Promise<void> {
   const pid = await service.start();
   try {
-    await waitReady(service);
+    await waitReady(service, pid);
   } catch (error) {
     await (service.stop ?? stopPid)(pid);
     forgetPid(service.name);
@@ -72,54 +114,73 @@ async function startAndWait(service: Service): Promise<void> {
   }
 }
 
+/** A cluster and a single broker share ports and names: one must stop before the other starts. */
+function assertKafkaTopology(units: Service[]): void {
+  if (!units.some((u) => u.name === "kafka" || isKafkaNodeName(u.name))) return;
+  const other = otherKafkaTopology();
+  if (other.length > 0) {
+    throw new InfraError(
+      `Kafka runs here as ${other.join(", ")} (another KAFKA_CLUSTER_SIZE than ${KAFKA_CLUSTER_SIZE}): stop it first with \`bun run infra:down kafka\``,
+    );
+  }
+}
+
 /**
- * Starts what is not running yet and waits until each service is really ready. Idempotent:
- * returns the names it started, so the caller can stop exactly those.
+ * Starts what is not running yet and waits until each service is really ready; a Kafka
+ * cluster, until its metadata lists every node. Idempotent: returns the names it started
+ * (a cluster's node by node), so the caller can stop exactly those.
  */
-export async function up(
-  names: ServiceName[] = ALL,
-  { quiet = false } = {},
-): Promise<ServiceName[]> {
+export async function up(names: UnitName[] = ALL, { quiet = false } = {}): Promise<UnitName[]> {
   if (names.length === 0) return [];
+  const units = expand(names);
   if (mode() === "docker") {
+    if (KAFKA_CLUSTER_SIZE > 1)
+      throw new InfraError("KAFKA_CLUSTER_SIZE > 1 runs natively only: set OBS_INFRA=native");
     await composeUp(names);
     return [];
   }
   const log = (line: string) => quiet || console.log(`infra: ${line}`);
+  assertKafkaTopology(units);
   reserveListeningPorts();
   const toStart: Service[] = [];
-  for (const name of names) {
-    const service: Service = SERVICES[name];
-    if (runningPid(name) === undefined) {
-      await assertPortsFree(service);
-      toStart.push(service);
+  for (const unit of units) {
+    if (runningPid(unit.name) === undefined) {
+      await assertPortsFree(unit);
+      toStart.push(unit);
     }
   }
   // Installs and builds run one at a time and before any start: apt/dpkg must not race, and
   // a long first-run build must not eat into another service's readiness time-out.
   ensureCliTools();
-  for (const service of toStart) await service.prepare();
+  for (const unit of toStart) await unit.prepare();
 
-  const started: ServiceName[] = [];
+  // All at once: a cluster's nodes cannot be ready before a majority of them runs.
+  const started: UnitName[] = [];
   const results = await Promise.allSettled(
-    names.map(async (name) => {
-      const service: Service = SERVICES[name];
+    units.map(async (unit) => {
       const t0 = performance.now();
-      if (toStart.includes(service)) {
-        await startAndWait(service);
-        started.push(name);
-        log(
-          `${name.padEnd(10)} ready in ${((performance.now() - t0) / 1000).toFixed(1)}s  ${service.describe()}`,
-        );
+      if (toStart.includes(unit)) {
+        await startAndWait(unit);
+        started.push(unit.name as UnitName);
+        log(`${unit.name.padEnd(10)} ready in ${seconds(t0)}  ${unit.describe()}`);
       } else {
-        await waitReady(service);
-        log(`${name.padEnd(10)} already running  ${service.describe()}`);
+        await waitReady(unit);
+        log(`${unit.name.padEnd(10)} already running  ${unit.describe()}`);
       }
     }),
   );
   const failures = results.flatMap((r) =>
     r.status === "rejected" ? [(r.reason as Error).message] : [],
   );
+  if (failures.length === 0 && KAFKA_CLUSTER_SIZE > 1 && names.includes("kafka")) {
+    const t0 = performance.now();
+    await waitUntil(`kafka cluster (${KAFKA_CLUSTER_SIZE} brokers in the metadata)`, async () => {
+      return (await kafkaClusterReady()).ready;
+    }).then(
+      () => log(`${"kafka".padEnd(10)} cluster of ${KAFKA_CLUSTER_SIZE} ready in ${seconds(t0)}`),
+      (error: Error) => failures.push(error.message),
+    );
+  }
   if (failures.length > 0) {
     // Leave nothing half-up: stop what this call started.
     await down(started, { quiet: true });
@@ -128,19 +189,31 @@ export async function up(
   return started;
 }
 
-/** Stops the services whose pid files this checkout recorded; never touches other processes. */
-export async function down(names: ServiceName[] = ALL, { quiet = false } = {}): Promise<void> {
+function seconds(since: number): string {
+  return `${((performance.now() - since) / 1000).toFixed(1)}s`;
+}
+
+/**
+ * Stops the processes this checkout recorded for `names`; never touches other processes.
+ * `kafka` stops every Kafka node recorded, whatever KAFKA_CLUSTER_SIZE says now, so a cluster
+ * is never left behind by a shell that lacks the variable.
+ */
+export async function down(names: UnitName[] = ALL, { quiet = false } = {}): Promise<void> {
   if (mode() === "docker") {
     await composeDown();
     return;
   }
+  const units = new Map<string, Service | undefined>(expand(names).map((u) => [u.name, u]));
+  if (names.includes("kafka")) {
+    for (const name of recordedNames())
+      if (name === "kafka" || isKafkaNodeName(name)) units.set(name, units.get(name));
+  }
   // Reverse order: producers of telemetry before its receivers.
   await Promise.all(
-    [...names].reverse().map(async (name) => {
+    [...units].reverse().map(async ([name, unit]) => {
       const pid = runningPid(name);
       if (pid === undefined) return;
-      const service: Service = SERVICES[name];
-      await (service.stop ?? stopPid)(pid);
+      await (unit?.stop ?? stopPid)(pid);
       forgetPid(name);
       if (!quiet) console.log(`infra: ${name.padEnd(10)} stopped (pid ${pid})`);
     }),
@@ -148,10 +221,39 @@ export async function down(names: ServiceName[] = ALL, { quiet = false } = {}): 
 }
 
 export interface ServiceStatus {
-  name: ServiceName;
+  name: string;
   pid: number | undefined;
   ready: boolean;
   endpoint: string;
+  /** Said instead of the usual state, for a row that is not one process (a whole cluster). */
+  state?: string;
+}
+
+async function unitStatus(unit: Service): Promise<ServiceStatus> {
+  const ready = await unit.ready().catch(() => false);
+  return { name: unit.name, pid: runningPid(unit.name), ready, endpoint: unit.describe() };
+}
+
+/** One row per process, and for a cluster one for the whole of it first. */
+async function kafkaStatus(): Promise<ServiceStatus[]> {
+  const nodes = await Promise.all(kafkaUnits().map(unitStatus));
+  const strays = otherKafkaTopology().map((name) => ({
+    name,
+    pid: runningPid(name),
+    ready: false,
+    endpoint: "started with another KAFKA_CLUSTER_SIZE: `bun run infra:down kafka` stops it",
+    state: "running elsewhere",
+  }));
+  if (KAFKA_CLUSTER_SIZE === 1) return [...nodes, ...strays];
+  const { ready, seen } = await kafkaClusterReady();
+  const cluster: ServiceStatus = {
+    name: "kafka",
+    pid: undefined,
+    ready,
+    endpoint: ENDPOINTS.kafkaBrokers,
+    state: `${ready ? "ready" : "not ready"} (${seen}/${KAFKA_CLUSTER_SIZE} brokers)`,
+  };
+  return [cluster, ...nodes, ...strays];
 }
 
 export async function status(): Promise<ServiceStatus[]> {
@@ -159,11 +261,10 @@ export async function status(): Promise<ServiceStatus[]> {
     composeStatus();
     return [];
   }
-  return Promise.all(
-    ALL.map(async (name) => {
-      const service: Service = SERVICES[name];
-      const ready = await service.ready().catch(() => false);
-      return { name, pid: runningPid(name), ready, endpoint: service.describe() };
-    }),
+  const rows = await Promise.all(
+    ALL.map((name) =>
+      name === "kafka" ? kafkaStatus() : unitStatus(SINGLE_PROCESS[name]).then((r) => [r]),
+    ),
   );
+  return rows.flat();
 }

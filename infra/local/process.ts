@@ -1,7 +1,15 @@
 // Starts long-running infrastructure processes detached from the CLI and remembers them in
 // pid files, so `infra:down` stops exactly what `infra:up` started and nothing else.
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { dirname, join } from "node:path";
 import { STATE_DIR } from "./config.ts";
 
@@ -56,6 +64,15 @@ export function runningPid(name: string): number | undefined {
   if (isAlive(record.pid) && startTimeOf(record.pid) === record.startTime) return record.pid;
   rmSync(file, { force: true });
   return undefined;
+}
+
+/** Names whose recorded process still runs, whatever this invocation's settings would start. */
+export function recordedNames(): string[] {
+  if (!existsSync(PID_DIR)) return [];
+  return readdirSync(PID_DIR)
+    .filter((file) => file.endsWith(".json"))
+    .map((file) => file.slice(0, -".json".length))
+    .filter((name) => runningPid(name) !== undefined);
 }
 
 export function rememberPid(name: string, pid: number, command: string): void {

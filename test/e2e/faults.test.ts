@@ -214,7 +214,7 @@ beforeAll(async () => {
   await assertAppPortsFree(APP_NAMES);
   apps = await runApps(APP_NAMES);
   kafka = await createKafka({
-    brokers: ["127.0.0.1:19092"],
+    brokers: ENDPOINTS.kafkaBrokerList,
     clientId: "faults-test",
     adapter: "platformatic",
   });

@@ -83,7 +83,7 @@ beforeAll(async () => {
   });
 
   kafka = await createKafka({
-    brokers: [ENDPOINTS.kafkaBrokers],
+    brokers: ENDPOINTS.kafkaBrokerList,
     clientId: SERVICE,
     adapter: "platformatic",
     logger: quiet,

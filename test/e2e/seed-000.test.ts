@@ -110,7 +110,7 @@ beforeAll(async () => {
   const started = await Promise.all(NAMES.map((name) => runApp(name)));
   for (const app of started) apps[app.name] = app;
   kafka = await createKafka({
-    brokers: [ENDPOINTS.kafkaBrokers],
+    brokers: ENDPOINTS.kafkaBrokerList,
     clientId: "seed-000-test",
     adapter: "platformatic",
   });

@@ -127,7 +127,7 @@ beforeAll(async () => {
   }
   [adder, totalizer] = await Promise.all([runApp("adder"), runApp("totalizer")]);
   kafka = await createKafka({
-    brokers: [ENDPOINTS.kafkaBrokers],
+    brokers: ENDPOINTS.kafkaBrokerList,
     clientId: "seed-002-test",
     adapter: "platformatic",
   });

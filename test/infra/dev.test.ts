@@ -59,7 +59,13 @@ test("bun run dev starts infrastructure and all six apps; Ctrl-C stops every one
     OBS_INFRA: "native",
     NO_COLOR: "1",
   };
-  for (const key of ["KAFKA_BROKERS", "DATABASE_URL", "OTEL_EXPORTER_OTLP_ENDPOINT"])
+  // One broker on the free ports picked above: a cluster's further nodes would need more.
+  for (const key of [
+    "KAFKA_BROKERS",
+    "KAFKA_CLUSTER_SIZE",
+    "DATABASE_URL",
+    "OTEL_EXPORTER_OTLP_ENDPOINT",
+  ])
     delete env[key];
 
   // Its own process group, so a signal to the group is what a terminal's Ctrl-C does.

@@ -27,7 +27,7 @@ export function startTestAccounts(
 
 export function testKafka(): Promise<Kafka> {
   return createKafka({
-    brokers: [ENDPOINTS.kafkaBrokers],
+    brokers: ENDPOINTS.kafkaBrokerList,
     clientId: "accounts-test",
     logger: { info() {}, warn() {}, error: console.error },
   });

@@ -29,7 +29,7 @@ export function startTestLedger(
 
 export function testKafka(): Promise<Kafka> {
   return createKafka({
-    brokers: [ENDPOINTS.kafkaBrokers],
+    brokers: ENDPOINTS.kafkaBrokerList,
     clientId: "ledger-test",
     logger: { info() {}, warn() {}, error: console.error },
     hooks: kafkaTelemetry(testTelemetry()),

@@ -56,7 +56,7 @@ export function startTestReadModel(
 /** A producer-side Kafka client. `hooks: false` gives a bare one: no trace headers. */
 export async function testKafka(options: { hooks?: boolean } = {}): Promise<Kafka> {
   return createKafka({
-    brokers: [ENDPOINTS.kafkaBrokers],
+    brokers: ENDPOINTS.kafkaBrokerList,
     clientId: "readmodel-test",
     logger: { info() {}, warn() {}, error: console.error },
     ...(options.hooks === false ? {} : { hooks: kafkaTelemetry(testTelemetry()) }),

@@ -34,7 +34,7 @@ export function startTestTotalizer(
 /** A producer-side Kafka client. `hooks: false` gives a bare one: no produced_at header. */
 export async function testKafka(options: { hooks?: boolean } = {}): Promise<Kafka> {
   return createKafka({
-    brokers: [ENDPOINTS.kafkaBrokers],
+    brokers: ENDPOINTS.kafkaBrokerList,
     clientId: "totalizer-test",
     logger: { info() {}, warn() {}, error: console.error },
     ...(options.hooks === false ? {} : { hooks: kafkaTelemetry(testTelemetry()) }),

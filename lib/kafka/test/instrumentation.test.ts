@@ -104,7 +104,7 @@ beforeAll(async () => {
   });
   hooks = kafkaTelemetry(telemetry);
   kafka = await createKafka({
-    brokers: [ENDPOINTS.kafkaBrokers],
+    brokers: ENDPOINTS.kafkaBrokerList,
     clientId: `instr-${RUN}`,
     adapter: "platformatic",
     logger: quiet,

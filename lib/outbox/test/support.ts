@@ -81,7 +81,7 @@ const quiet = { info() {}, warn() {}, error: console.error };
 
 export function testKafka(brokers = ENDPOINTS.kafkaBrokers): Promise<Kafka> {
   return createKafka({
-    brokers: [brokers],
+    brokers: brokers.split(","),
     clientId: "outbox-test",
     logger: quiet,
     hooks: kafkaTelemetry(testTelemetry()),

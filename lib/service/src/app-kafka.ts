@@ -9,6 +9,7 @@ import type { AppContext, AppKafka, LagOptions } from "./app-definition.ts";
 import type { ReadinessCheck } from "./http.ts";
 import { createAppKafka } from "./kafka.ts";
 import { consuming, topicsExist, warmUpProducer } from "./readiness.ts";
+import { replicationSpec } from "./replication.ts";
 import type { Resources } from "./resources.ts";
 
 /**
@@ -21,7 +22,14 @@ const TOPIC_TIMEOUT_MS = 5_000;
 
 type Ready = (name: string, check: ReadinessCheck) => void;
 
-function topicCreator(admin: Admin, resources: Resources, logger: Logger, ready: Ready) {
+function topicCreator(
+  admin: Admin,
+  replicationFactor: number | undefined,
+  { resources, logger, ready }: { resources: Resources; logger: Logger; ready: Ready },
+) {
+  // Every topic an app declares, its DLQs too, is replicated alike; an option may still say
+  // otherwise for one topic.
+  const replication = replicationSpec(replicationFactor);
   const names = new Set<string>();
   const declared: TopicSpec[] = [];
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -52,7 +60,8 @@ function topicCreator(admin: Admin, resources: Resources, logger: Logger, ready:
     for (const topic of topics) {
       if (names.has(topic)) continue;
       names.add(topic);
-      declared.push({ partitions: DEFAULT_PARTITIONS, ...options, topic });
+      const config = { ...replication.config, ...options.config };
+      declared.push({ partitions: DEFAULT_PARTITIONS, ...replication, ...options, config, topic });
     }
     await attempt();
   };
@@ -67,7 +76,11 @@ export async function appKafka(ctx: AppContext): Promise<AppKafka> {
   );
   const admin = await kafka.admin();
 
-  const topics = topicCreator(admin, resources, logger, ctx.ready);
+  const topics = topicCreator(admin, config.kafkaReplicationFactor, {
+    resources,
+    logger,
+    ready: ctx.ready,
+  });
 
   function watchLag(groupId: string, topics: string[], options: LagOptions = {}) {
     const stop = startLagMonitor({

@@ -1,5 +1,6 @@
 import { APPS, type AppName } from "./apps.ts";
 import { DEFAULT_MAX_BODY_BYTES } from "./http-guards.ts";
+import { replicationFactorFrom } from "./replication.ts";
 
 export interface AppConfig {
   name: AppName;
@@ -9,6 +10,8 @@ export interface AppConfig {
   /** Interface the servers bind; loopback unless told otherwise. */
   host: string;
   kafkaBrokers: string[];
+  /** Copies of each topic the app creates; undefined leaves it to the broker's default. */
+  kafkaReplicationFactor: number | undefined;
   databaseUrl: string | undefined;
   /** REST bodies above this are refused with 413; gRPC messages above it RESOURCE_EXHAUSTED. */
   maxRequestBytes: number;
@@ -39,23 +42,26 @@ function portFrom(env: Record<string, string | undefined>, key: string, fallback
 
 /**
  * An app's configuration from the environment: GRPC_PORT / HTTP_PORT (the app's defaults
- * otherwise), HOST, KAFKA_BROKERS (comma-separated), DATABASE_URL, MAX_REQUEST_BYTES.
+ * otherwise), HOST, KAFKA_BROKERS (comma-separated), KAFKA_REPLICATION_FACTOR, DATABASE_URL,
+ * MAX_REQUEST_BYTES.
  */
 export function loadConfig(
   name: AppName,
   env: Record<string, string | undefined> = process.env,
 ): AppConfig {
   const spec = APPS[name];
+  const kafkaBrokers = (env.KAFKA_BROKERS ?? "127.0.0.1:19092")
+    .split(",")
+    .map((b) => b.trim())
+    .filter(Boolean);
   return {
     name,
     version: env.SERVICE_VERSION ?? "0.1.0",
     grpcPort: portFrom(env, "GRPC_PORT", spec.grpcPort),
     httpPort: portFrom(env, "HTTP_PORT", spec.httpPort),
     host: env.HOST ?? "127.0.0.1",
-    kafkaBrokers: (env.KAFKA_BROKERS ?? "127.0.0.1:19092")
-      .split(",")
-      .map((b) => b.trim())
-      .filter(Boolean),
+    kafkaBrokers,
+    kafkaReplicationFactor: replicationFactorFrom(env, kafkaBrokers),
     databaseUrl: env.DATABASE_URL,
     maxRequestBytes: positiveInt(env, "MAX_REQUEST_BYTES", DEFAULT_MAX_BODY_BYTES),
   };
