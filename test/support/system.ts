@@ -178,13 +178,36 @@ export interface TopicRecord {
   headers: string;
 }
 
-/** Every record of `topic` after `from` (per partition), read with kcat: values and headers. */
+/** The topic's partitions as the cluster's metadata lists them now (none if it does not exist). */
+async function partitionsOf(topic: string): Promise<number[]> {
+  const proc = Bun.spawn(["kcat", "-b", ENDPOINTS.kafkaBrokers, "-L", "-J", "-t", topic], {
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const [code, out] = await Promise.all([proc.exited, new Response(proc.stdout).text()]);
+  if (code !== 0) return [];
+  const metadata = JSON.parse(out) as {
+    topics?: { topic: string; error?: string; partitions?: { partition: number }[] }[];
+  };
+  const found = metadata.topics?.find((t) => t.topic === topic && !t.error);
+  return (found?.partitions ?? []).map((p) => p.partition);
+}
+
+/**
+ * Every record of `topic` after `from` (per partition), read with kcat: values and headers.
+ * A partition `from` does not know — the topic (a DLQ, say) did not exist when it was taken —
+ * is read from its beginning, so a fresh broker cannot make the check vacuous.
+ */
 export async function recordsSince(
   topic: string,
   from: Map<number, bigint>,
 ): Promise<TopicRecord[]> {
   const records: TopicRecord[] = [];
-  for (const [partition, offset] of from) {
+  const starts = new Map(from);
+  for (const partition of await partitionsOf(topic)) {
+    if (!starts.has(partition)) starts.set(partition, 0n);
+  }
+  for (const [partition, offset] of starts) {
     const proc = Bun.spawn(
       [
         "kcat",
