@@ -13,7 +13,13 @@ import { databaseUrlFor } from "../../lib/db/src/index.ts";
 import type { AppName } from "../../lib/service/src/apps.ts";
 import { planInstances } from "../../scripts/replicas.ts";
 import { removeScrapeTargets, writeScrapeTargets } from "../../scripts/scrape-targets.ts";
-import { assertAppPortsFree, type RunningApp, runInstances, stopApp } from "../support/apps.ts";
+import {
+  assertAppPortsFree,
+  jaegerTraces,
+  type RunningApp,
+  runInstances,
+  stopApp,
+} from "../support/apps.ts";
 import { ENDPOINTS, ensureInfra, eventually } from "../support/infra.ts";
 import { metricsText, sumOf } from "../support/metrics.ts";
 import {
@@ -248,6 +254,22 @@ describe("outbox relays and round_robin", () => {
     );
     console.log(`ledger outbox rows published per relay: ${relayed.join(" + ")}`);
     expect(relayed.reduce((a, b) => a + b, 0)).toBe(transfers);
+
+    // Jaeger tells the instances apart: service.instance.id on each one's spans.
+    const instanceIds = await eventually(
+      "spans of both ledgers in Jaeger",
+      async () => {
+        const ids = new Set<unknown>();
+        for (const trace of await jaegerTraces("ledger", { limit: "200", lookback: "10m" }))
+          for (const process of Object.values(trace.processes))
+            if (process.serviceName === "ledger")
+              ids.add(process.tags?.find((t) => t.key === "service.instance.id")?.value);
+        return ledgers.every((l) => ids.has(l)) ? ids : undefined;
+      },
+      30_000,
+      1000,
+    );
+    expect([...instanceIds]).toEqual(expect.arrayContaining(ledgers));
   }, 240_000);
 });
 

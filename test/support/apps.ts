@@ -81,7 +81,8 @@ export interface JaegerSpan {
 export interface JaegerTrace {
   traceID: string;
   spans: JaegerSpan[];
-  processes: Record<string, { serviceName: string }>;
+  /** Each process's service and resource attributes (service.instance.id, process.pid, …). */
+  processes: Record<string, { serviceName: string; tags?: { key: string; value: unknown }[] }>;
 }
 
 export async function jaegerTraces(
