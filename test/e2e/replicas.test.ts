@@ -54,7 +54,7 @@ beforeAll(async () => {
   await assertAppPortsFree(["adder", "orchestrator"]);
   running = await runInstances(plan);
   kafka = await createKafka({
-    brokers: [ENDPOINTS.kafkaBrokers],
+    brokers: ENDPOINTS.kafkaBrokerList,
     clientId: "replicas-test",
     adapter: "platformatic",
   });
