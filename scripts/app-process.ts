@@ -8,16 +8,19 @@ import { APPS, type AppName } from "../lib/service/src/apps.ts";
 
 export interface AppProcess {
   name: AppName;
+  /** What its log lines are prefixed with: the name, or `ledger-2` for a replica. */
+  label: string;
   proc: Bun.Subprocess<"ignore", "pipe", "pipe">;
 }
 
 const COLOURS = [36, 33, 35, 32, 34, 31];
 const useColour = process.stdout.isTTY && !process.env.NO_COLOR;
 
-function prefixFor(name: AppName): string {
-  const label = `[${name}]`.padEnd(14);
+/** One colour per app, so an app's replicas read as one. */
+function prefixFor(name: AppName, label: string, width: number): string {
+  const text = `[${label}]`.padEnd(width);
   const colour = COLOURS[Object.keys(APPS).indexOf(name) % COLOURS.length];
-  return useColour ? `\x1b[${colour}m${label}\x1b[0m` : label;
+  return useColour ? `\x1b[${colour}m${text}\x1b[0m` : text;
 }
 
 async function pipeLines(
@@ -38,8 +41,16 @@ async function pipeLines(
 
 export function startApp(
   name: AppName,
-  options: { cwd: string; env: Record<string, string> },
+  options: {
+    cwd: string;
+    env: Record<string, string>;
+    /** Log prefix; the app's name by default. */
+    label?: string;
+    /** Prefix column width, so the lines of every app start in one column. */
+    width?: number;
+  },
 ): AppProcess {
+  const label = options.label ?? name;
   const proc = Bun.spawn(["bun", `apps/${name}/src/main.ts`], {
     cwd: options.cwd,
     env: { ...process.env, ...options.env },
@@ -47,13 +58,13 @@ export function startApp(
     stdout: "pipe",
     stderr: "pipe",
   });
-  const prefix = prefixFor(name);
+  const prefix = prefixFor(name, label, options.width ?? 14);
   void pipeLines(proc.stdout, prefix, process.stdout);
   void pipeLines(proc.stderr, prefix, process.stderr);
   void proc.exited.then((code) => {
     if (!proc.killed) process.stderr.write(`${prefix} exited with code ${code}\n`);
   });
-  return { name, proc };
+  return { name, label, proc };
 }
 
 export async function stopApps(apps: AppProcess[], graceMs = 10_000): Promise<void> {
@@ -86,10 +97,13 @@ export async function runApp(
     httpPort = APPS[name].httpPort,
     grpcPort = APPS[name].grpcPort,
     env = {} as Record<string, string>,
+    label = name as string,
   } = {},
 ): Promise<RunningApp> {
   const app = startApp(name, {
     cwd: repo,
+    label,
+    width: Math.max(14, label.length + 2),
     env: {
       KAFKA_BROKERS: ENDPOINTS.kafkaBrokers,
       DATABASE_URL: databaseUrlFor(name),
@@ -103,9 +117,9 @@ export async function runApp(
   });
   const url = (path: string) => `http://127.0.0.1:${httpPort}${path}`;
   await waitUntil(
-    `${name} /healthz`,
+    `${label} /healthz`,
     async () => {
-      if (app.proc.exitCode !== null) throw new Error(`${name} exited with ${app.proc.exitCode}`);
+      if (app.proc.exitCode !== null) throw new Error(`${label} exited with ${app.proc.exitCode}`);
       return (await fetch(url("/healthz"))).ok;
     },
     { timeoutMs: 60_000 },

@@ -1,28 +1,41 @@
 // bun run dev: the whole system on one machine. Brings up the infrastructure (unless the
-// environment points elsewhere), applies migrations, starts the six apps with prefixed logs,
-// and on Ctrl-C stops every app and every piece of infrastructure it started.
+// environment points elsewhere), applies migrations, starts the six apps — or those named,
+// `--replicas N` times each — with prefixed logs, and on Ctrl-C stops every app and every
+// piece of infrastructure it started.
 import { join } from "node:path";
 import { InfraError } from "../infra/local/errors.ts";
 import { down, ENDPOINTS, up, wantedServices } from "../infra/local/infra.ts";
 import { databaseUrlFor } from "../lib/db/src/index.ts";
 import { ensureConfluentBuild } from "../lib/kafka/scripts/build-confluent.ts";
 import { loadLibrdkafka } from "../lib/kafka/src/librdkafka/library.ts";
-import { APP_NAMES, APPS, type AppName } from "../lib/service/src/apps.ts";
+import { APPS } from "../lib/service/src/apps.ts";
 import { type AppProcess, startApp, stopApps } from "./app-process.ts";
+import { DevArgsError, parseDevArgs } from "./dev-args.ts";
 import { migrateAll } from "./migrate.ts";
+import { type AppInstance, instanceEnv, planInstances } from "./replicas.ts";
+import { removeScrapeTargets, writeScrapeTargets } from "./scrape-targets.ts";
 
 const repo = join(import.meta.dir, "..");
-const only = process.argv.slice(2).filter((a): a is AppName => (APP_NAMES as string[]).includes(a));
-const apps = only.length > 0 ? only : APP_NAMES;
+const { apps, replicas } = (() => {
+  try {
+    return parseDevArgs(process.argv.slice(2));
+  } catch (error) {
+    if (!(error instanceof DevArgsError)) throw error;
+    console.error(`dev: ${error.message}`);
+    process.exit(2);
+  }
+})();
+const instances = planInstances(apps, replicas);
+/** "6 apps", or "2×6 apps" with replicas. */
+const count = replicas > 1 ? `${replicas}×${apps.length}` : String(apps.length);
 
-function appEnv(name: AppName): Record<string, string> {
+function appEnv(instance: AppInstance): Record<string, string> {
   const env = process.env;
   return {
     KAFKA_BROKERS: env.KAFKA_BROKERS || ENDPOINTS.kafkaBrokers,
-    DATABASE_URL: databaseUrlFor(name),
+    DATABASE_URL: databaseUrlFor(instance.app),
     OTEL_EXPORTER_OTLP_ENDPOINT: env.OTEL_EXPORTER_OTLP_ENDPOINT || ENDPOINTS.otlpHttp,
-    GRPC_PORT: String(APPS[name].grpcPort),
-    HTTP_PORT: String(APPS[name].httpPort),
+    ...instanceEnv(instance, instances),
   };
 }
 
@@ -39,6 +52,7 @@ function stopAll(code: number): Promise<never> {
   stopping ??= (async () => {
     console.log("\ndev: stopping apps");
     await stopApps(running);
+    removeScrapeTargets();
     if (startedInfra.length > 0) {
       console.log(`dev: stopping infrastructure this run started (${startedInfra.join(", ")})`);
       await down(startedInfra);
@@ -74,12 +88,22 @@ try {
   await stopAll(1);
 }
 
-running = apps.map((name) => startApp(name, { cwd: repo, env: appEnv(name) }));
+const width = 2 + Math.max(...instances.map((i) => i.label.length));
+running = instances.map((instance) =>
+  startApp(instance.app, {
+    cwd: repo,
+    env: appEnv(instance),
+    label: instance.label,
+    width,
+  }),
+);
+writeScrapeTargets(instances);
 
+const httpPorts = instances.map((i) => i.httpPort);
 console.log(`
-dev: ${apps.length} apps starting. Ctrl-C stops everything this command started.
+dev: ${count} apps starting. Ctrl-C stops everything this command started.
   gRPC       grpcurl -plaintext localhost:${APPS.adder.grpcPort} list
-  metrics    curl localhost:${APPS.adder.httpPort}/metrics   (apps: ${apps.map((a) => APPS[a].httpPort).join(", ")})
+  metrics    curl localhost:${APPS.adder.httpPort}/metrics   (apps: ${httpPorts.join(", ")})
   kafka      curl -s localhost:${APPS.adder.httpPort}/metrics | grep kafka_client_info
   traces     ${ENDPOINTS.jaegerQuery}/api/traces?service=adder
   prometheus ${ENDPOINTS.prometheus}/targets
@@ -88,17 +112,17 @@ dev: ${apps.length} apps starting. Ctrl-C stops everything this command started.
 // Ready means each app's dependencies answer, its consumers joined their groups and its
 // producers are connected: from then on the first request is as fast as the rest.
 const startedAt = Date.now();
-const pending = new Set(apps);
+const pending = new Set(instances);
 while (pending.size > 0 && !stopping && Date.now() - startedAt < 120_000) {
   await Promise.all(
-    [...pending].map(async (name) => {
-      const ready = await fetch(`http://127.0.0.1:${APPS[name].httpPort}/readyz`, {
+    [...pending].map(async (instance) => {
+      const ready = await fetch(`http://127.0.0.1:${instance.httpPort}/readyz`, {
         signal: AbortSignal.timeout(2_000),
       }).then(
         (r) => r.ok,
         () => false,
       );
-      if (ready) pending.delete(name);
+      if (ready) pending.delete(instance);
     }),
   );
   if (pending.size > 0) await Bun.sleep(250);
@@ -107,7 +131,7 @@ if (!stopping) {
   const took = ((Date.now() - startedAt) / 1000).toFixed(1);
   console.log(
     pending.size === 0
-      ? `dev: all ${apps.length} apps ready (${took} s)`
-      : `dev: not ready after ${took} s: ${[...pending].join(", ")} (see their /readyz)`,
+      ? `dev: all ${count} apps ready (${took} s)`
+      : `dev: not ready after ${took} s: ${[...pending].map((i) => i.label).join(", ")} (see their /readyz)`,
   );
 }

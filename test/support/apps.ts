@@ -1,19 +1,54 @@
 // Reads what people read during system tests: Prometheus queries and Jaeger traces; runs
 // apps as real processes through scripts/app-process.ts, exactly as `bun run dev` does.
 import { isListening } from "../../infra/local/ports.ts";
-import { APPS, type AppName } from "../../lib/service/src/apps.ts";
+import { type AppName, replicaPorts } from "../../lib/service/src/apps.ts";
+import { type RunningApp, runApp, stopApp } from "../../scripts/app-process.ts";
+import { type AppInstance, instanceEnv } from "../../scripts/replicas.ts";
 import { ENDPOINTS } from "./infra.ts";
 
 export { type RunningApp, runApp, runApps, stopApp } from "../../scripts/app-process.ts";
 
-/** System tests run the apps on their usual ports: fail loudly when something holds one. */
-export async function assertAppPortsFree(names: readonly AppName[]): Promise<void> {
+/**
+ * System tests run the apps on their usual ports (and replicas on theirs): fail loudly when
+ * something holds one.
+ */
+export async function assertAppPortsFree(names: readonly AppName[], replicas = 1): Promise<void> {
   for (const name of names) {
-    for (const port of [APPS[name].httpPort, APPS[name].grpcPort]) {
-      if (await isListening(port))
-        throw new Error(`port ${port} is busy: stop \`bun run dev\` before the system tests`);
+    for (let replica = 0; replica < replicas; replica++) {
+      const { httpPort, grpcPort } = replicaPorts(name, replica);
+      for (const port of [httpPort, grpcPort]) {
+        if (await isListening(port))
+          throw new Error(`port ${port} is busy: stop \`bun run dev\` before the system tests`);
+      }
     }
   }
+}
+
+/**
+ * Starts the planned instances (scripts/replicas.ts) with the ports and variables
+ * `bun run dev --replicas N` gives them; `plan` is every instance the run has, which the
+ * orchestrator's upstream addresses come from. A failed start stops those that did start.
+ */
+export async function runInstances(
+  instances: readonly AppInstance[],
+  plan: readonly AppInstance[] = instances,
+): Promise<RunningApp[]> {
+  const started = await Promise.allSettled(
+    instances.map((instance) =>
+      runApp(instance.app, {
+        httpPort: instance.httpPort,
+        grpcPort: instance.grpcPort,
+        label: instance.label,
+        env: instanceEnv(instance, plan),
+      }),
+    ),
+  );
+  const failed = started.find((s) => s.status === "rejected");
+  if (failed) {
+    await Promise.all(started.map((s) => (s.status === "fulfilled" ? stopApp(s.value) : null)));
+    throw failed.reason;
+  }
+  return started.map((s) => (s as PromiseFulfilledResult<RunningApp>).value);
 }
 
 export interface Sample {
@@ -46,7 +81,8 @@ export interface JaegerSpan {
 export interface JaegerTrace {
   traceID: string;
   spans: JaegerSpan[];
-  processes: Record<string, { serviceName: string }>;
+  /** Each process's service and resource attributes (service.instance.id, process.pid, …). */
+  processes: Record<string, { serviceName: string; tags?: { key: string; value: unknown }[] }>;
 }
 
 export async function jaegerTraces(

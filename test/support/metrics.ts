@@ -20,3 +20,21 @@ export function sample(
   }
   return undefined;
 }
+
+/** The sum of every sample of `name` whose labels include all of `labels` (0 when none). */
+export function sumOf(text: string, name: string, labels: Record<string, string> = {}): number {
+  let total = 0;
+  for (const line of text.split("\n")) {
+    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
+    const close = line.lastIndexOf("}");
+    const labelText = close > 0 ? line.slice(name.length + 1, close) : "";
+    if (Object.entries(labels).every(([k, v]) => labelText.includes(`${k}="${v}"`)))
+      total += Number(
+        line
+          .slice(close > 0 ? close + 1 : name.length)
+          .trim()
+          .split(" ")[0],
+      );
+  }
+  return total;
+}

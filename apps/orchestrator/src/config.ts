@@ -3,9 +3,9 @@
 import { positiveInt } from "@obs/service";
 
 export interface OrchestratorSettings {
-  /** accounts.v1.Accounts, host:port. */
+  /** accounts.v1.Accounts: host:port, a comma-separated list of them, or dns:///name:port. */
   accountsAddr: string;
-  /** ledger.v1.Ledger, host:port. */
+  /** ledger.v1.Ledger, as accountsAddr (see target.ts). */
   ledgerAddr: string;
   /** Deadline of each GetAccount call. */
   accountsTimeoutMs: number;

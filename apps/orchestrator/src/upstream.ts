@@ -7,6 +7,7 @@ import { createClientInterceptor, type Telemetry } from "@obs/otel";
 import { loadProto } from "@obs/proto";
 import { service as healthService } from "grpc-health-check";
 import type { OrchestratorSettings } from "./config.ts";
+import { channelTarget } from "./target.ts";
 
 export interface Account {
   account_id: string;
@@ -43,11 +44,15 @@ export function isServiceError(error: unknown): error is grpc.ServiceError {
   return error instanceof Error && typeof (error as Partial<grpc.ServiceError>).code === "number";
 }
 
-// A restarted upstream is picked up within ~2 s instead of grpc-js' default backoff of up to
-// two minutes, during which every call would fail fast with UNAVAILABLE.
 const CHANNEL_OPTIONS: grpc.ChannelOptions = {
+  // A restarted upstream is picked up within ~2 s instead of grpc-js' default backoff of up to
+  // two minutes, during which every call would fail fast with UNAVAILABLE.
   "grpc.initial_reconnect_backoff_ms": 200,
   "grpc.max_reconnect_backoff_ms": 2000,
+  // One connection to every address the target resolves to (each pod behind a headless
+  // Service, each replica of a list), calls taken in turn by the ready ones. grpc-js' default,
+  // pick_first, would send everything to one of them and use the others only after it failed.
+  "grpc.service_config": JSON.stringify({ loadBalancingConfig: [{ round_robin: {} }] }),
 };
 
 type Unary<Req, Res> = (
@@ -99,19 +104,18 @@ export function createUpstreams(
     ],
   });
   const insecure = grpc.credentials.createInsecure();
-  const accounts = new accountsProto.Accounts(
-    settings.accountsAddr,
-    insecure,
-    traced(settings.accountsAddr),
-  );
-  const ledger = new ledgerProto.Ledger(settings.ledgerAddr, insecure, traced(settings.ledgerAddr));
+  const accountsTarget = channelTarget(settings.accountsAddr);
+  const ledgerTarget = channelTarget(settings.ledgerAddr);
+  const accounts = new accountsProto.Accounts(accountsTarget, insecure, traced(accountsTarget));
+  const ledger = new ledgerProto.Ledger(ledgerTarget, insecure, traced(ledgerTarget));
+  // Round robin too: each check asks the next connected instance, as a call would go.
   const accountsHealth = new HealthClient(
-    settings.accountsAddr,
+    accountsTarget,
     insecure,
     CHANNEL_OPTIONS,
   ) as unknown as HealthCheckClient;
   const ledgerHealth = new HealthClient(
-    settings.ledgerAddr,
+    ledgerTarget,
     insecure,
     CHANNEL_OPTIONS,
   ) as unknown as HealthCheckClient;

@@ -213,6 +213,34 @@ describe("unary", () => {
     expect(client.parentSpanContext).toBeUndefined();
   });
 
+  test("a target listing several servers: each client span names the one its call reached", async () => {
+    const { grpc: proto } = adderProto();
+    const other = new grpc.Server();
+    other.addService(proto.adder.v1.Adder.service, {
+      Add: (_call: unknown, callback: grpc.sendUnaryData<{ sum: string }>) =>
+        callback(null, { sum: "0" }),
+    });
+    const otherPort = await bindServer(other);
+    const target = `ipv4:127.0.0.1:${port},127.0.0.1:${otherPort}`;
+    const client = new proto.adder.v1.Adder(target, grpc.credentials.createInsecure(), {
+      interceptors: [createClientInterceptor({ target })],
+      "grpc.service_config": JSON.stringify({ loadBalancingConfig: [{ round_robin: {} }] }),
+    });
+    try {
+      for (let i = 0; i < 4; i++) await add({ a: "1", b: "1" }, client);
+    } finally {
+      client.close();
+      other.forceShutdown();
+    }
+    const clientSpans = (await spans(6)).filter((s) => s.kind === SpanKind.CLIENT);
+    expect(clientSpans.map((s) => s.attributes["server.address"])).toEqual(
+      Array(4).fill("127.0.0.1"),
+    );
+    expect(new Set(clientSpans.map((s) => s.attributes["server.port"]))).toEqual(
+      new Set([port, otherPort]),
+    );
+  });
+
   test("a call made inside a handler is a child of the server span", async () => {
     expect((await add({ a: "100", b: "1" })).sum).toBe("101");
     const all = await spans(4);

@@ -20,3 +20,23 @@ export const APPS: Record<AppName, AppSpec> = {
 };
 
 export const APP_NAMES = Object.keys(APPS) as AppName[];
+
+/**
+ * Replica k of an app (`bun run dev --replicas N`) listens on its ports + k × 10: the last
+ * digit stays the app's, the tens digit is the replica (ledger: 50053/9092, 50063/9102,
+ * 50073/9112, …), so replica 0 keeps the ports above. Ten replicas at most: the eleventh
+ * would start at 50151/9190, where the gRPC benchmark runs its apps (the load test uses
+ * 50251/9290), and 9099 (Prometheus) is never reached because app digits end at 5.
+ */
+export const REPLICA_PORT_STEP = 10;
+export const MAX_REPLICAS = 10;
+
+export function replicaPorts(
+  name: AppName,
+  replica: number,
+): { grpcPort: number; httpPort: number } {
+  if (!Number.isInteger(replica) || replica < 0 || replica >= MAX_REPLICAS)
+    throw new RangeError(`replica ${replica} of ${name}: replicas are 0 to ${MAX_REPLICAS - 1}`);
+  const shift = replica * REPLICA_PORT_STEP;
+  return { grpcPort: APPS[name].grpcPort + shift, httpPort: APPS[name].httpPort + shift };
+}

@@ -13,7 +13,15 @@ export type {
   Store,
 } from "./app-definition.ts";
 export { DEFAULT_PARTITIONS } from "./app-kafka.ts";
-export { APP_NAMES, APPS, type AppName, type AppSpec } from "./apps.ts";
+export {
+  APP_NAMES,
+  APPS,
+  type AppName,
+  type AppSpec,
+  MAX_REPLICAS,
+  REPLICA_PORT_STEP,
+  replicaPorts,
+} from "./apps.ts";
 export { type AppRuntime, bootApp } from "./boot.ts";
 export { type AppConfig, loadConfig, positiveInt } from "./config.ts";
 export {

@@ -37,10 +37,12 @@ export interface HostPort {
 
 /**
  * Parses grpc-js peer strings and channel targets: `127.0.0.1:5000`, `[::1]:5000`,
- * `ipv4:10.0.0.1:5000`, `dns:///svc.local:50051`, `unix:/tmp/sock`.
+ * `ipv4:10.0.0.1:5000`, `dns:///svc.local:50051`, `unix:/tmp/sock`. A target listing several
+ * addresses (`ipv4:10.0.0.1:5000,10.0.0.2:5000`) names no one server: undefined, so a client
+ * span takes the peer each call reached.
  */
 export function parseHostPort(input: string): HostPort | undefined {
-  if (!input) return undefined;
+  if (!input || input.includes(",")) return undefined;
   let rest = input;
   if (rest.startsWith("unix:")) return { address: rest.slice("unix:".length) };
   const scheme = /^(dns|ipv4|ipv6):(\/\/[^/]*\/)?/.exec(rest);
