@@ -3,6 +3,7 @@
 import type { Admin } from "@obs/kafka";
 import { TOPICS } from "@obs/proto";
 import postgres from "postgres";
+import { kafkaMetadata } from "../../infra/local/services/kafka-metadata.ts";
 import { databaseUrlFor } from "../../lib/db/src/index.ts";
 import type { RunningApp } from "./apps.ts";
 import { ENDPOINTS, eventually } from "./infra.ts";
@@ -178,21 +179,6 @@ export interface TopicRecord {
   headers: string;
 }
 
-/** The topic's partitions as the cluster's metadata lists them now (none if it does not exist). */
-async function partitionsOf(topic: string): Promise<number[]> {
-  const proc = Bun.spawn(["kcat", "-b", ENDPOINTS.kafkaBrokers, "-L", "-J", "-t", topic], {
-    stdout: "pipe",
-    stderr: "pipe",
-  });
-  const [code, out] = await Promise.all([proc.exited, new Response(proc.stdout).text()]);
-  if (code !== 0) return [];
-  const metadata = JSON.parse(out) as {
-    topics?: { topic: string; error?: string; partitions?: { partition: number }[] }[];
-  };
-  const found = metadata.topics?.find((t) => t.topic === topic && !t.error);
-  return (found?.partitions ?? []).map((p) => p.partition);
-}
-
 /**
  * Every record of `topic` after `from` (per partition), read with kcat: values and headers.
  * A partition `from` does not know — the topic (a DLQ, say) did not exist when it was taken —
@@ -204,7 +190,8 @@ export async function recordsSince(
 ): Promise<TopicRecord[]> {
   const records: TopicRecord[] = [];
   const starts = new Map(from);
-  for (const partition of await partitionsOf(topic)) {
+  const metadata = await kafkaMetadata(ENDPOINTS.kafkaBrokers, { topic });
+  for (const { partition } of metadata?.partitions ?? []) {
     if (!starts.has(partition)) starts.set(partition, 0n);
   }
   for (const [partition, offset] of starts) {

@@ -56,7 +56,9 @@ export async function kafkaMetadata(
 ): Promise<KafkaMetadata | undefined> {
   const kcat = which("kcat");
   if (!kcat) return undefined;
-  const args = [kcat, "-L", "-b", bootstrap, "-m", String(Math.ceil(timeoutMs / 1000))];
+  // A metadata request names topics to look at, never to create (brokers auto-create on it).
+  const args = [kcat, "-L", "-b", bootstrap, "-X", "allow.auto.create.topics=false"];
+  args.push("-m", String(Math.ceil(timeoutMs / 1000)));
   const proc = Bun.spawn(topic ? [...args, "-t", topic] : args, {
     stdout: "pipe",
     stderr: "ignore",
