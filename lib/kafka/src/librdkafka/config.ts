@@ -15,9 +15,11 @@ export const PRODUCER_DEFAULTS: Readonly<Record<string, string>> = {
   // The Java client's key hashing, as the other adapters: a key keeps its partition whichever
   // client wrote it.
   partitioner: "murmur2_random",
-  // librdkafka's own default (5) spends up to 5 ms of every lone message's latency waiting for
-  // company; under load, batches still fill while the previous requests are in flight.
-  "linger.ms": "1",
+  // No waiting for company: a lone message goes out at once (5,000 sequential sends here: 0.34 ms
+  // each with 0, 2.2 ms with 1 — librdkafka's timer granularity —, 0.65 ms on platformatic).
+  // Under load, batches still fill while the previous requests are in flight, as the
+  // platformatic adapter's coalescing does; `linger.ms=5` trades latency for ~20% more msg/s.
+  "linger.ms": "0",
   // Nagle's algorithm holds a small request back until the previous one is acknowledged by
   // TCP; with delayed ACKs that is tens of milliseconds on a quiet connection.
   "socket.nagle.disable": "true",
