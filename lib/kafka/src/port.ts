@@ -273,7 +273,7 @@ export interface KafkaConfig {
   hooks?: KafkaHooks;
   /**
    * librdkafka properties for its producers (CONFIGURATION.md), over this project's defaults
-   * (idempotent, acks=all, linger.ms=1); LIBRDKAFKA_PROPERTIES="name=value,…" wins over both.
+   * (idempotent, acks=all, linger.ms=0); LIBRDKAFKA_PROPERTIES="name=value,…" wins over both.
    */
   librdkafka?: Record<string, string>;
 }

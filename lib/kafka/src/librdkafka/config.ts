@@ -1,5 +1,5 @@
 // librdkafka properties for a producer: the port's options, this project's defaults, then what
-// the service passes through (config, or LIBRDKAFKA_PROPERTIES="linger.ms=1,batch.size=65536").
+// the service passes through (config, or LIBRDKAFKA_PROPERTIES="linger.ms=5,batch.size=65536").
 
 export interface LibrdkafkaOptions {
   brokers: string[];
