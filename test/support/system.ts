@@ -21,9 +21,12 @@ export interface Databases {
   ledger: postgres.Sql;
   orchestrator: postgres.Sql;
   accounts: postgres.Sql;
+  totalizer: postgres.Sql;
+  readmodel: postgres.Sql;
   end(): Promise<void>;
 }
 
+/** Connections to the apps' databases (postgres.js connects lazily: unused ones cost nothing). */
 export function systemDatabases(): Databases {
   const connect = (app: string, max: number) =>
     postgres(databaseUrlFor(app), { max, onnotice: () => {} });
@@ -31,6 +34,8 @@ export function systemDatabases(): Databases {
     ledger: connect("ledger", 2),
     orchestrator: connect("orchestrator", 2),
     accounts: connect("accounts", 1),
+    totalizer: connect("totalizer", 1),
+    readmodel: connect("readmodel", 1),
   };
   return {
     ...dbs,
@@ -179,8 +184,8 @@ export interface TopicRecord {
 }
 
 /** The topic's partitions as the cluster's metadata lists them now (none if it does not exist). */
-async function partitionsOf(topic: string): Promise<number[]> {
-  const proc = Bun.spawn(["kcat", "-b", ENDPOINTS.kafkaBrokers, "-L", "-J", "-t", topic], {
+async function partitionsOf(topic: string, brokers: string): Promise<number[]> {
+  const proc = Bun.spawn(["kcat", "-b", brokers, "-L", "-J", "-t", topic], {
     stdout: "pipe",
     stderr: "pipe",
   });
@@ -196,15 +201,17 @@ async function partitionsOf(topic: string): Promise<number[]> {
 /**
  * Every record of `topic` after `from` (per partition), read with kcat: values and headers.
  * A partition `from` does not know — the topic (a DLQ, say) did not exist when it was taken —
- * is read from its beginning, so a fresh broker cannot make the check vacuous.
+ * is read from its beginning, so a fresh broker cannot make the check vacuous. `brokers`: the
+ * local infrastructure's unless a test runs a cluster of its own.
  */
 export async function recordsSince(
   topic: string,
   from: Map<number, bigint>,
+  brokers = ENDPOINTS.kafkaBrokers,
 ): Promise<TopicRecord[]> {
   const records: TopicRecord[] = [];
   const starts = new Map(from);
-  for (const partition of await partitionsOf(topic)) {
+  for (const partition of await partitionsOf(topic, brokers)) {
     if (!starts.has(partition)) starts.set(partition, 0n);
   }
   for (const [partition, offset] of starts) {
@@ -212,7 +219,7 @@ export async function recordsSince(
       [
         "kcat",
         "-b",
-        ENDPOINTS.kafkaBrokers,
+        brokers,
         "-C",
         "-t",
         topic,
