@@ -5,9 +5,6 @@
 // when the broker leading the most partitions is SIGKILLed and restarted; the figures it
 // measures are printed. KEEP_CLUSTER_STATE=1 keeps the nodes' logs and data for a look after.
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { createKafka, type DeliveryReport, type Kafka } from "@obs/kafka";
 import { startTelemetry } from "@obs/otel";
 import { dlqTopic } from "@obs/proto";
@@ -15,60 +12,13 @@ import { defineApp, loadConfig, startApp } from "@obs/service";
 import { kafkaTool } from "../../infra/local/services/kafka.ts";
 import { kafkaMetadata } from "../../infra/local/services/kafka-metadata.ts";
 import { eventually } from "../support/infra.ts";
+import { busiestLeader, quorum as quorumOf, testCluster } from "../support/kafka-cluster.ts";
 
-const repo = join(import.meta.dir, "..", "..");
-const stateDir = mkdtempSync(join(tmpdir(), "kafka-cluster-"));
 /** Brokers on BASE_PORT, +2, +4, controllers one above each; movable when 29092–29097 are taken. */
 const BASE_PORT = Number(process.env.KAFKA_CLUSTER_TEST_PORT || 29092);
-const NODES = [1, 2, 3].map((id) => ({ id, port: BASE_PORT + 2 * (id - 1) }));
-const BROKERS = NODES.map((n) => `127.0.0.1:${n.port}`);
-const env: Record<string, string | undefined> = {
-  ...process.env,
-  OBS_STATE_DIR: stateDir,
-  OBS_INFRA: "native",
-  KAFKA_CLUSTER_SIZE: "3",
-  KAFKA_PORT: String(BASE_PORT),
-  KAFKA_CONTROLLER_PORT: String(BASE_PORT + 1),
-  KAFKA_BROKERS: undefined,
-};
+const cluster = testCluster(BASE_PORT, "kafka-cluster");
+const { nodes: NODES, brokers: BROKERS, cli } = cluster;
 const log = (line: string) => console.log(`kafka-cluster: ${line}`);
-
-/** The infra CLI on the cluster's settings; async so the producers keep running meanwhile. */
-async function cli(...args: string[]): Promise<string> {
-  const proc = Bun.spawn([process.execPath, "infra/local/cli.ts", ...args], {
-    cwd: repo,
-    env,
-    stdout: "pipe",
-    stderr: "pipe",
-  });
-  const [code, out, err] = await Promise.all([
-    proc.exited,
-    new Response(proc.stdout).text(),
-    new Response(proc.stderr).text(),
-  ]);
-  if (code !== 0) throw new Error(`infra ${args.join(" ")} exited ${code}: ${err}${out}`);
-  return out;
-}
-
-/** Pids recorded in the test's state dir: what this file started, and nothing else. */
-function recordedPids(): number[] {
-  const dir = join(stateDir, "run");
-  try {
-    return readdirSync(dir).map((f) => JSON.parse(readFileSync(join(dir, f), "utf8")).pid);
-  } catch {
-    return [];
-  }
-}
-
-// Whatever happens to the test, its JVMs do not outlive it: down in afterAll, and a SIGKILL of
-// anything still recorded when the process exits.
-process.once("exit", () => {
-  for (const pid of recordedPids()) {
-    try {
-      process.kill(pid, "SIGKILL");
-    } catch {}
-  }
-});
 
 let kafka: Kafka | undefined;
 
@@ -86,25 +36,10 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await kafka?.close().catch(() => {});
-  await cli("down", "kafka").catch((error) => log(`down failed: ${error}`));
-  if (!process.env.KEEP_CLUSTER_STATE) rmSync(stateDir, { recursive: true, force: true });
-  else log(`state kept in ${stateDir}`);
+  await cluster.stop();
 }, 60_000);
 
-/** The controller quorum as MetadataQuorumCommand describes it: its voters and its leader. */
-async function quorum(): Promise<{ voters: number[]; leader: number }> {
-  const text = await kafkaTool("org.apache.kafka.tools.MetadataQuorumCommand", [
-    "--bootstrap-server",
-    BROKERS.join(","),
-    "describe",
-    "--status",
-  ]);
-  const voters = /CurrentVoters:\s+(.*)/.exec(text)?.[1] ?? "";
-  return {
-    voters: [...voters.matchAll(/"id": (\d+)/g)].map((m) => Number(m[1])).sort(),
-    leader: Number(/LeaderId:\s+(-?\d+)/.exec(text)?.[1] ?? -1),
-  };
-}
+const quorum = () => quorumOf(BROKERS.join(","));
 
 test("three brokers in the metadata, three voters in the controller quorum, each node in status", async () => {
   const metadata = await kafkaMetadata(BROKERS.join(","));
@@ -208,15 +143,10 @@ test("acks=all sends ride out a SIGKILL of the busiest leader; the restarted nod
   const before = await kafkaMetadata(BROKERS.join(","), { topic });
   const partitions = before?.partitions ?? [];
   expect(partitions).toHaveLength(3);
-  // The node leading the most of the topic's partitions; on a tie the active controller, if it
-  // is one of them, so that the quorum has to elect a new leader too (the harder case).
   const leads = (id: number) => partitions.filter((p) => p.leader === id).length;
-  const most = Math.max(...[1, 2, 3].map(leads));
   const controller = (await quorum()).leader;
-  const victim =
-    leads(controller) === most ? controller : ([1, 2, 3].find((id) => leads(id) === most) ?? 1);
-  const victimPid = JSON.parse(readFileSync(join(stateDir, "run", `kafka-${victim}.json`), "utf8"))
-    .pid as number;
+  const victim = busiestLeader(partitions, [1, 2, 3], controller).id;
+  const victimPid = cluster.pidOf(victim);
 
   const producer = await kafka.producer();
   await producer.connect([topic]);

@@ -27,11 +27,13 @@ export async function assertAppPortsFree(names: readonly AppName[], replicas = 1
 /**
  * Starts the planned instances (scripts/replicas.ts) with the ports and variables
  * `bun run dev --replicas N` gives them; `plan` is every instance the run has, which the
- * orchestrator's upstream addresses come from. A failed start stops those that did start.
+ * orchestrator's upstream addresses come from; `env` is added to every instance's (e.g. a
+ * cluster's KAFKA_BROKERS). A failed start stops those that did start.
  */
 export async function runInstances(
   instances: readonly AppInstance[],
   plan: readonly AppInstance[] = instances,
+  env: Record<string, string> = {},
 ): Promise<RunningApp[]> {
   const started = await Promise.allSettled(
     instances.map((instance) =>
@@ -39,7 +41,7 @@ export async function runInstances(
         httpPort: instance.httpPort,
         grpcPort: instance.grpcPort,
         label: instance.label,
-        env: instanceEnv(instance, plan),
+        env: { ...env, ...instanceEnv(instance, plan) },
       }),
     ),
   );

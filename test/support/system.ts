@@ -22,9 +22,12 @@ export interface Databases {
   ledger: postgres.Sql;
   orchestrator: postgres.Sql;
   accounts: postgres.Sql;
+  totalizer: postgres.Sql;
+  readmodel: postgres.Sql;
   end(): Promise<void>;
 }
 
+/** Connections to the apps' databases (postgres.js connects lazily: unused ones cost nothing). */
 export function systemDatabases(): Databases {
   const connect = (app: string, max: number) =>
     postgres(databaseUrlFor(app), { max, onnotice: () => {} });
@@ -32,6 +35,8 @@ export function systemDatabases(): Databases {
     ledger: connect("ledger", 2),
     orchestrator: connect("orchestrator", 2),
     accounts: connect("accounts", 1),
+    totalizer: connect("totalizer", 1),
+    readmodel: connect("readmodel", 1),
   };
   return {
     ...dbs,
@@ -182,15 +187,17 @@ export interface TopicRecord {
 /**
  * Every record of `topic` after `from` (per partition), read with kcat: values and headers.
  * A partition `from` does not know — the topic (a DLQ, say) did not exist when it was taken —
- * is read from its beginning, so a fresh broker cannot make the check vacuous.
+ * is read from its beginning, so a fresh broker cannot make the check vacuous. `brokers`: the
+ * local infrastructure's unless a test runs a cluster of its own.
  */
 export async function recordsSince(
   topic: string,
   from: Map<number, bigint>,
+  brokers = ENDPOINTS.kafkaBrokers,
 ): Promise<TopicRecord[]> {
   const records: TopicRecord[] = [];
   const starts = new Map(from);
-  const metadata = await kafkaMetadata(ENDPOINTS.kafkaBrokers, { topic });
+  const metadata = await kafkaMetadata(brokers, { topic });
   for (const { partition } of metadata?.partitions ?? []) {
     if (!starts.has(partition)) starts.set(partition, 0n);
   }
@@ -199,7 +206,7 @@ export async function recordsSince(
       [
         "kcat",
         "-b",
-        ENDPOINTS.kafkaBrokers,
+        brokers,
         "-C",
         "-t",
         topic,

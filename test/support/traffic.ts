@@ -33,6 +33,14 @@ export interface AckedTransfer {
   attempts: number;
 }
 
+/** One answer a client got (each try of a transfer is one), for when the failures were. */
+export interface Answer {
+  flow: "add" | "transfer";
+  /** Date.now() when the answer (or the failure) came. */
+  at: number;
+  ok: boolean;
+}
+
 export interface TrafficRecord {
   addsStarted: number;
   transfersStarted: number;
@@ -45,6 +53,7 @@ export interface TrafficRecord {
   transferFailures: Map<string, number>;
   /** Failed Adds by status ("network" for no answer). */
   addFailures: Map<string, number>;
+  answers: Answer[];
 }
 
 export function emptyRecord(): TrafficRecord {
@@ -57,6 +66,7 @@ export function emptyRecord(): TrafficRecord {
     transfersRefused: [],
     transferFailures: new Map(),
     addFailures: new Map(),
+    answers: [],
   };
 }
 
@@ -75,6 +85,7 @@ export function mergeRecords(records: TrafficRecord[]): TrafficRecord {
     all.transfersRefused.push(...r.transfersRefused);
     addAll(all.transferFailures, r.transferFailures);
     addAll(all.addFailures, r.addFailures);
+    all.answers.push(...r.answers);
   }
   return all;
 }
@@ -104,6 +115,8 @@ export function startTraffic(apps: TrafficApps, options: TrafficOptions): Traffi
   const maxInFlight = options.maxInFlight ?? 200;
   const record = emptyRecord();
   const count = (map: Map<string, number>, key: string) => map.set(key, (map.get(key) ?? 0) + 1);
+  const answered = (flow: Answer["flow"], ok: boolean) =>
+    record.answers.push({ flow, at: Date.now(), ok });
   const inFlight = { adds: new Set<Promise<unknown>>(), transfers: new Set<Promise<unknown>>() };
   let stopping = false;
   let giveUpAt = Number.POSITIVE_INFINITY;
@@ -124,6 +137,7 @@ export function startTraffic(apps: TrafficApps, options: TrafficOptions): Traffi
         signal: AbortSignal.timeout(15_000),
       });
       await response.arrayBuffer();
+      answered("add", response.status === 200);
       if (response.status === 200) {
         record.addsAcked.add(traceId);
         return true;
@@ -132,6 +146,7 @@ export function startTraffic(apps: TrafficApps, options: TrafficOptions): Traffi
       count(record.addFailures, String(response.status));
       return false;
     } catch {
+      answered("add", false);
       record.addsFailed.add(traceId);
       count(record.addFailures, "network");
       return false;
@@ -163,6 +178,7 @@ export function startTraffic(apps: TrafficApps, options: TrafficOptions): Traffi
           AbortSignal.timeout(15_000),
         );
         const text = await response.text();
+        answered("transfer", response.status === 201);
         if (response.status === 201) {
           const answer = JSON.parse(text) as { transfer_id: string; entry_id: string };
           const acked: AckedTransfer = {
@@ -188,6 +204,7 @@ export function startTraffic(apps: TrafficApps, options: TrafficOptions): Traffi
         }
         failure = String(response.status);
       } catch {
+        answered("transfer", false);
         failure = "network";
       }
       count(record.transferFailures, failure);
