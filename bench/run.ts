@@ -79,10 +79,12 @@ for (const section of SECTIONS.filter((s) => wanted.includes(s.name))) {
   }
 }
 
-// Committed results are held to the repository's format check like every other file.
-if (!relative(REPO_ROOT, resultDir).startsWith("..")) {
-  Bun.spawnSync(["bunx", "biome", "format", "--write", resultDir], { cwd: REPO_ROOT });
-}
+// Committed results and the report are held to the repository's format check like every
+// other file (Biome formats Markdown too: the report's tables get padded).
+const insideRepo = (path: string) => !relative(REPO_ROOT, path).startsWith("..");
+const format = (path: string) =>
+  Bun.spawnSync(["bunx", "biome", "format", "--write", path], { cwd: REPO_ROOT });
+if (insideRepo(resultDir)) format(resultDir);
 
 const report = await writeReport({
   outDir,
@@ -104,6 +106,7 @@ const report = await writeReport({
     wallMinutes: (performance.now() - started) / 60_000,
   },
 });
+if (insideRepo(report)) format(report);
 console.error(
   `\nbench: wrote ${relative(process.cwd(), report)} in ${((performance.now() - started) / 60_000).toFixed(1)} min` +
     (failures.length > 0 ? `; FAILED: ${failures.map((f) => f.name).join(", ")}` : ""),
