@@ -29,7 +29,10 @@ const bundled = await Bun.build({
   outdir,
   target: "node",
   format: "esm",
-  naming: "[name].mjs",
+  // Dynamic imports stay separate chunks, loaded only when reached: the librdkafka adapter's
+  // chunk imports bun:ffi, which Node.js cannot even parse an import of.
+  splitting: true,
+  naming: { entry: "[name].mjs", chunk: "[name]-[hash].mjs" },
   // Resolved by Node at run time: the addon from the cache, the other adapters never loaded
   // (bun:ffi is only required by the librdkafka adapter, on Bun).
   external: ["@confluentinc/kafka-javascript", "@platformatic/kafka", "bun:ffi"],
