@@ -136,3 +136,29 @@ export function tail(name: string, lines = 15): string {
   if (!existsSync(file)) return "";
   return readFileSync(file, "utf8").trimEnd().split("\n").slice(-lines).join("\n");
 }
+
+export interface Captured {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a command to completion and returns its exit code and both outputs, read in parallel. */
+export async function capture(
+  cmd: string[],
+  options: { cwd?: string; env?: Record<string, string | undefined>; stdin?: Uint8Array } = {},
+): Promise<Captured> {
+  const proc = Bun.spawn(cmd, {
+    cwd: options.cwd,
+    env: options.env,
+    stdin: options.stdin ?? "ignore",
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const [code, stdout, stderr] = await Promise.all([
+    proc.exited,
+    new Response(proc.stdout).text(),
+    new Response(proc.stderr).text(),
+  ]);
+  return { code, stdout, stderr };
+}

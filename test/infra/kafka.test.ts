@@ -1,21 +1,19 @@
 import { beforeAll, expect, test } from "bun:test";
 import { KAFKA_CLUSTER_SIZE } from "../../infra/local/config.ts";
+import { capture } from "../../infra/local/process.ts";
 import { ENDPOINTS, ensureInfra } from "../support/infra.ts";
 
 // First start of the infrastructure can take minutes (builds, downloads).
 beforeAll(ensureInfra, 600_000);
 
 async function kcat(args: string[], input?: string): Promise<string> {
-  const proc = Bun.spawn(["kcat", "-b", ENDPOINTS.kafkaBrokers, ...args], {
-    stdin: input === undefined ? "ignore" : new TextEncoder().encode(input),
-    stdout: "pipe",
-    stderr: "pipe",
+  const {
+    code,
+    stdout: out,
+    stderr: err,
+  } = await capture(["kcat", "-b", ENDPOINTS.kafkaBrokers, ...args], {
+    stdin: input === undefined ? undefined : new TextEncoder().encode(input),
   });
-  const [code, out, err] = await Promise.all([
-    proc.exited,
-    new Response(proc.stdout).text(),
-    new Response(proc.stderr).text(),
-  ]);
   if (code !== 0) throw new Error(`kcat ${args.join(" ")} exited ${code}: ${err}`);
   return out;
 }

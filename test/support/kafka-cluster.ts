@@ -5,6 +5,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { capture } from "../../infra/local/process.ts";
 import { kafkaTool } from "../../infra/local/services/kafka.ts";
 import {
   kafkaMetadata,
@@ -67,17 +68,11 @@ export function testCluster(basePort: number, name: string): TestCluster {
   });
 
   async function cli(...args: string[]): Promise<string> {
-    const proc = Bun.spawn([process.execPath, "infra/local/cli.ts", ...args], {
-      cwd: repo,
-      env,
-      stdout: "pipe",
-      stderr: "pipe",
-    });
-    const [code, out, err] = await Promise.all([
-      proc.exited,
-      new Response(proc.stdout).text(),
-      new Response(proc.stderr).text(),
-    ]);
+    const {
+      code,
+      stdout: out,
+      stderr: err,
+    } = await capture([process.execPath, "infra/local/cli.ts", ...args], { cwd: repo, env });
     if (code !== 0) throw new Error(`infra ${args.join(" ")} exited ${code}: ${err}${out}`);
     return out;
   }

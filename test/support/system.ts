@@ -3,6 +3,7 @@
 import type { Admin } from "@obs/kafka";
 import { TOPICS } from "@obs/proto";
 import postgres from "postgres";
+import { capture } from "../../infra/local/process.ts";
 import { kafkaMetadata } from "../../infra/local/services/kafka-metadata.ts";
 import { databaseUrlFor } from "../../lib/db/src/index.ts";
 import type { RunningApp } from "./apps.ts";
@@ -202,29 +203,25 @@ export async function recordsSince(
     if (!starts.has(partition)) starts.set(partition, 0n);
   }
   for (const [partition, offset] of starts) {
-    const proc = Bun.spawn(
-      [
-        "kcat",
-        "-b",
-        brokers,
-        "-C",
-        "-t",
-        topic,
-        "-p",
-        String(partition),
-        "-o",
-        String(offset),
-        "-e",
-        "-q",
-        "-f",
-        "%o\\t%h\\t%s\\n",
-      ],
-      { stdout: "pipe", stderr: "pipe" },
-    );
-    const [code, out, err] = await Promise.all([
-      proc.exited,
-      new Response(proc.stdout).text(),
-      new Response(proc.stderr).text(),
+    const {
+      code,
+      stdout: out,
+      stderr: err,
+    } = await capture([
+      "kcat",
+      "-b",
+      brokers,
+      "-C",
+      "-t",
+      topic,
+      "-p",
+      String(partition),
+      "-o",
+      String(offset),
+      "-e",
+      "-q",
+      "-f",
+      "%o\\t%h\\t%s\\n",
     ]);
     if (code !== 0) throw new Error(`kcat ${topic}/${partition}: ${err}`);
     for (const line of out.split("\n").filter(Boolean)) {

@@ -14,7 +14,7 @@ import {
 } from "../config.ts";
 import { InfraError } from "../errors.ts";
 import { ensureAptPackages, ensureKafkaJars, requireJava17 } from "../install.ts";
-import { recordedNames, startDetached } from "../process.ts";
+import { capture, recordedNames, startDetached } from "../process.ts";
 import type { Service } from "../service.ts";
 import { kafkaMetadata } from "./kafka-metadata.ts";
 import { renderServerProperties } from "./kafka-properties.ts";
@@ -58,15 +58,11 @@ function javaCommand(
  */
 export async function kafkaTool(mainClass: string, args: string[]): Promise<string> {
   toolchain ??= { java: requireJava17(), libs: ensureKafkaJars() };
-  const proc = Bun.spawn(javaCommand(mainClass, args, { heap: ["-Xmx256m"], tool: true }), {
-    stdout: "pipe",
-    stderr: "pipe",
-  });
-  const [code, out, err] = await Promise.all([
-    proc.exited,
-    new Response(proc.stdout).text(),
-    new Response(proc.stderr).text(),
-  ]);
+  const {
+    code,
+    stdout: out,
+    stderr: err,
+  } = await capture(javaCommand(mainClass, args, { heap: ["-Xmx256m"], tool: true }));
   if (code !== 0) {
     const last = `${out}${err}`.trim().split("\n").slice(-2).join(" | ");
     throw new InfraError(`${mainClass.split(".").pop()} failed (exit ${code}): ${last}`);
