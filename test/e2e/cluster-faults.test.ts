@@ -12,7 +12,7 @@
 // printed as one `# cluster:` line; then the invariants of test/support/faults.ts are checked
 // over everything the clients were told. PostgreSQL, the Collector and Jaeger are the usual
 // local infrastructure; their data is shared with other files, hence the baseline.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
 import { type Admin, createKafka, type Kafka } from "@obs/kafka";
 import { TOPICS } from "@obs/proto";
 import { kafkaMetadata } from "../../infra/local/services/kafka-metadata.ts";
@@ -300,12 +300,20 @@ function clientLine(traffic: Traffic, from: number): string {
   );
 }
 
+/** Load a test started; halted after each test, so a test that timed out stops its load. */
+const loads: Traffic[] = [];
+
+afterEach(() => {
+  for (const traffic of loads.splice(0)) traffic.halt();
+});
+
 function startLoad(): Traffic {
   const traffic = startTraffic(
     { adder: system.app("adder"), orchestrator: system.app("orchestrator") },
     { ...LOAD, accounts: system.accounts },
   );
   system.records.push(traffic.record);
+  loads.push(traffic);
   return traffic;
 }
 

@@ -7,7 +7,7 @@
 // transfer lost, none applied twice, the read model equal to the ledger, nothing dead-lettered,
 // every consumer running and every app ready. cluster-faults.test.ts does the same against a
 // three-node Kafka cluster.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
 import { createKafka, type Kafka } from "@obs/kafka";
 import { down, ENDPOINTS, mode, type ServiceName, up } from "../../infra/local/infra.ts";
 import { APP_NAMES, type AppName } from "../../lib/service/src/apps.ts";
@@ -24,7 +24,7 @@ import {
 } from "../support/faults.ts";
 import { ensureInfra, eventually } from "../support/infra.ts";
 import { openAccount, systemDatabases } from "../support/system.ts";
-import { mergeRecords, startTraffic } from "../support/traffic.ts";
+import { mergeRecords, startTraffic, type Traffic } from "../support/traffic.ts";
 
 const LOAD = { addsPerSecond: 25, transfersPerSecond: 25 };
 
@@ -33,6 +33,15 @@ let kafka: Kafka;
 /** Set up in beforeAll: the apps, the clients' records, the baseline. */
 let system: FaultSystem;
 const report: string[] = [];
+/** Load a test started; halted after each test, so a test that timed out stops its load. */
+const loads: Traffic[] = [];
+
+function load(): Traffic {
+  const traffic = startTraffic(apps, { ...LOAD, accounts: system.accounts });
+  system.records.push(traffic.record);
+  loads.push(traffic);
+  return traffic;
+}
 
 beforeAll(async () => {
   if (mode() !== "native")
@@ -63,22 +72,27 @@ beforeAll(async () => {
   system = { ...partial, baseline: await takeBaseline(partial) };
 }, 600_000);
 
+afterEach(() => {
+  for (const traffic of loads.splice(0)) traffic.halt();
+});
+
 afterAll(async () => {
   for (const line of report) console.log(`# ${line}`);
-  // Whatever a failed test left stopped comes back for the next file.
-  await up(["kafka", "postgres", "collector"] as ServiceName[], { quiet: true }).catch(() => {});
-  await kafka?.close();
   await Promise.all(Object.values(apps ?? {}).map(stopApp));
+  await kafka?.close().catch(() => {});
   await system?.dbs.end();
-}, 120_000);
+  // Whatever a failed test left stopped comes back for the next file.
+  await up(["kafka", "postgres", "collector"] as ServiceName[], { quiet: true }).catch((error) =>
+    console.error(`faults: infrastructure not restored: ${error}`),
+  );
+}, 300_000);
 
 /** Runs load, injects the fault, ends it, measures, stops the load and checks the invariants. */
 async function underLoad(
   label: string,
   fault: { inject(): Promise<void>; end(): Promise<void>; watch: AppName[] },
 ): Promise<void> {
-  const traffic = startTraffic(apps, { ...LOAD, accounts: system.accounts });
-  system.records.push(traffic.record);
+  const traffic = load();
   try {
     await Bun.sleep(3_000);
     const injectedAt = Date.now();
@@ -144,8 +158,7 @@ describe("faults under load (both flows)", () => {
   }, 300_000);
 
   test("trace backend (the Collector) away for 10 s under load: every request answered, apps ready, traces flow again", async () => {
-    const traffic = startTraffic(apps, { ...LOAD, accounts: system.accounts });
-    system.records.push(traffic.record);
+    const traffic = load();
     const notReadyDuringOutage: string[] = [];
     try {
       await Bun.sleep(2_000);

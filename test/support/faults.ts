@@ -133,28 +133,67 @@ async function probeApplied(dbs: Databases, probe: Probe): Promise<boolean> {
 }
 
 /**
+ * What each instance says about itself right now, one line each: /readyz with its failing
+ * checks, and whether its consumer runs. Appended to a recovery that did not happen, so the
+ * failure names the part that stayed down.
+ */
+export async function describeInstances(system: Pick<FaultSystem, "instances">): Promise<string> {
+  const lines = await Promise.all(
+    system.instances().map(async (instance) => {
+      const ready = await readyz(instance);
+      const failing = Object.entries(ready.checks ?? {}).filter(([, v]) => v !== "ok");
+      const consumes = CONSUMER_GROUPS[instance.name as ConsumerApp];
+      const consumer = consumes
+        ? `; consumer ${(await consumerRunning(instance, consumes.group).catch(() => false)) ? "running" : "NOT running"}`
+        : "";
+      return `${instance.label}: /readyz ${ready.status}${failing.length ? ` ${JSON.stringify(Object.fromEntries(failing))}` : ""}${consumer}`;
+    }),
+  );
+  return lines.join("\n");
+}
+
+/** Runs `step`; if it throws, the error says how every instance stood at that moment. */
+async function described<T>(
+  system: Pick<FaultSystem, "instances">,
+  step: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await step();
+  } catch (error) {
+    const state = await describeInstances(system).catch((e) => `(no state: ${e})`);
+    throw new Error(`${(error as Error).message}\nthe instances then:\n${state}`, {
+      cause: error,
+    });
+  }
+}
+
+/**
  * Milliseconds from now until the system carries data end to end again: every app ready, every
  * consumer running, and a probe Add and transfer sent from now on (retried as clients retry)
- * applied on the read side.
+ * applied on the read side. Each step waits at most `timeoutMs`.
  */
 export async function timeToRecover(
   system: Pick<FaultSystem, "instances" | "dbs">,
   traffic: Traffic,
-  timeoutMs = 180_000,
+  timeoutMs = 120_000,
 ): Promise<number> {
   const start = Date.now();
-  const probe = await traffic.probe();
-  await eventually(
-    "the probes on the read side",
-    async () => ((await probeApplied(system.dbs, probe)) ? true : undefined),
-    timeoutMs,
-    200,
+  const probe = await described(system, () => traffic.probe(timeoutMs));
+  await described(system, () =>
+    eventually(
+      "the probes on the read side",
+      async () => ((await probeApplied(system.dbs, probe)) ? true : undefined),
+      timeoutMs,
+      200,
+    ),
   );
-  await eventually(
-    "every app ready and every consumer running",
-    async () => ((await everythingReady(system)) ? true : undefined),
-    timeoutMs,
-    200,
+  await described(system, () =>
+    eventually(
+      "every app ready and every consumer running",
+      async () => ((await everythingReady(system)) ? true : undefined),
+      timeoutMs,
+      200,
+    ),
   );
   return Date.now() - start;
 }

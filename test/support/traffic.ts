@@ -54,6 +54,8 @@ export interface TrafficRecord {
   /** Failed Adds by status ("network" for no answer). */
   addFailures: Map<string, number>;
   answers: Answer[];
+  /** The latest failed answer of each flow (status and the start of its body), for reports. */
+  lastFailure: { add?: string; transfer?: string };
 }
 
 export function emptyRecord(): TrafficRecord {
@@ -67,6 +69,7 @@ export function emptyRecord(): TrafficRecord {
     transferFailures: new Map(),
     addFailures: new Map(),
     answers: [],
+    lastFailure: {},
   };
 }
 
@@ -86,6 +89,7 @@ export function mergeRecords(records: TrafficRecord[]): TrafficRecord {
     addAll(all.transferFailures, r.transferFailures);
     addAll(all.addFailures, r.addFailures);
     all.answers.push(...r.answers);
+    all.lastFailure = { ...all.lastFailure, ...r.lastFailure };
   }
   return all;
 }
@@ -101,11 +105,17 @@ export interface Traffic {
   record: TrafficRecord;
   /**
    * One Add with a unique sum and one transfer, each retried until acknowledged (recorded like
-   * the rest): once both show on the read side, data flows end to end again.
+   * the rest): once both show on the read side, data flows end to end again. Rejects, naming
+   * the last failure, when either is not acknowledged within `timeoutMs` (default 120 s).
    */
-  probe(): Promise<Probe>;
+  probe(timeoutMs?: number): Promise<Probe>;
   /** Stops new requests and waits until every transfer is acknowledged (or `timeoutMs`). */
   stop(timeoutMs?: number): Promise<void>;
+  /**
+   * Stops everything at once without waiting: no new requests, retries and probes give up. For
+   * hooks after a test that failed or timed out, so its load never leaks into the next test.
+   */
+  halt(): void;
 }
 
 const hex = (bytes: number) => randomBytes(bytes).toString("hex");
@@ -136,7 +146,7 @@ export function startTraffic(apps: TrafficApps, options: TrafficOptions): Traffi
         body: JSON.stringify({ a: a.toString(), b: 0 }),
         signal: AbortSignal.timeout(15_000),
       });
-      await response.arrayBuffer();
+      const text = await response.text();
       answered("add", response.status === 200);
       if (response.status === 200) {
         record.addsAcked.add(traceId);
@@ -144,16 +154,21 @@ export function startTraffic(apps: TrafficApps, options: TrafficOptions): Traffi
       }
       record.addsFailed.add(traceId);
       count(record.addFailures, String(response.status));
+      record.lastFailure.add = `${response.status} ${text.slice(0, 300)}`;
       return false;
-    } catch {
+    } catch (error) {
       answered("add", false);
       record.addsFailed.add(traceId);
       count(record.addFailures, "network");
+      record.lastFailure.add = `network: ${(error as Error).message}`;
       return false;
     }
   }
 
-  async function transfer(): Promise<AckedTransfer | undefined> {
+  /** Retried until acknowledged, refused, or `giveUp()` says stop. */
+  async function transfer(
+    giveUp: () => boolean = () => Date.now() > giveUpAt,
+  ): Promise<AckedTransfer | undefined> {
     record.transfersStarted++;
     const currency = pick(Object.keys(options.accounts));
     const pool = options.accounts[currency] ?? [];
@@ -203,12 +218,14 @@ export function startTraffic(apps: TrafficApps, options: TrafficOptions): Traffi
           return undefined;
         }
         failure = String(response.status);
-      } catch {
+        record.lastFailure.transfer = `${response.status} ${text.slice(0, 300)}`;
+      } catch (error) {
         answered("transfer", false);
         failure = "network";
+        record.lastFailure.transfer = `network: ${(error as Error).message}`;
       }
       count(record.transferFailures, failure);
-      if (Date.now() > giveUpAt) return undefined;
+      if (giveUp()) return undefined;
       await Bun.sleep(Math.min(250 * attempt, 2_000));
     }
   }
@@ -221,18 +238,35 @@ export function startTraffic(apps: TrafficApps, options: TrafficOptions): Traffi
       : undefined;
   const timers = [
     tick(options.addsPerSecond, inFlight.adds, () => add()),
-    tick(options.transfersPerSecond, inFlight.transfers, transfer),
+    tick(options.transfersPerSecond, inFlight.transfers, () => transfer()),
   ];
+  let halted = false;
 
   return {
     record,
-    async probe() {
+    async probe(timeoutMs = 120_000) {
+      const deadline = Date.now() + timeoutMs;
+      const over = () => halted || Date.now() > deadline;
       const sum = 1_000_000_000n + BigInt(Math.floor(Math.random() * 1e9));
       const adding = (async () => {
-        while (!(await add(sum))) await Bun.sleep(250);
+        while (!(await add(sum))) {
+          if (over())
+            throw new Error(
+              `probe: no Add acknowledged in ${timeoutMs / 1000} s; the last answer: ${record.lastFailure.add}`,
+            );
+          await Bun.sleep(250);
+        }
       })();
+      // Awaited below; until then its rejection is not unhandled.
+      adding.catch(() => {});
       let acked: AckedTransfer | undefined;
-      while (!acked) acked = await transfer();
+      while (!acked) {
+        acked = await transfer(over);
+        if (!acked && over())
+          throw new Error(
+            `probe: no transfer acknowledged in ${timeoutMs / 1000} s; the last answer: ${record.lastFailure.transfer}`,
+          );
+      }
       await adding;
       return { sum, entryId: acked.entryId };
     },
@@ -241,6 +275,12 @@ export function startTraffic(apps: TrafficApps, options: TrafficOptions): Traffi
       for (const timer of timers) clearInterval(timer);
       giveUpAt = Date.now() + timeoutMs;
       await Promise.all([...inFlight.adds, ...inFlight.transfers]);
+    },
+    halt() {
+      halted = true;
+      stopping = true;
+      giveUpAt = 0;
+      for (const timer of timers) clearInterval(timer);
     },
   };
 }

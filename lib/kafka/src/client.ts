@@ -94,12 +94,24 @@ export function createClient(
     const inner = await driver.producer({
       onStatistics: (statistics) => hooks.onStatistics?.(statistics),
     });
+    // When each unsettled send started, oldest first (a Map keeps insertion order).
+    const started = new Map<number, number>();
+    let nextSend = 0;
+    const sendTracked = (final: OutgoingMessage[]) => {
+      const id = nextSend++;
+      started.set(id, Date.now());
+      return inner.send(final).finally(() => started.delete(id));
+    };
     return track({
       send: (messages: OutgoingMessage[]) => {
         if (messages.length === 0) return Promise.resolve([]);
-        return composeProduce(hooks.produce, (final) => inner.send(final))(messages);
+        return composeProduce(hooks.produce, sendTracked)(messages);
       },
       connect: (topics: string[]) => inner.connect(topics),
+      pending: () => {
+        const oldest = started.values().next().value;
+        return { sends: started.size, oldestMs: oldest === undefined ? 0 : Date.now() - oldest };
+      },
       close: () => inner.close(),
     });
   }

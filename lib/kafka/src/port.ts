@@ -181,7 +181,20 @@ export interface Producer {
    * (call it again to retry). Sending without it works too: it then happens on the first send.
    */
   connect(topics: string[]): Promise<void>;
+  /**
+   * Sends handed to the client library and not settled yet (acknowledged or failed), and how
+   * long the oldest has waited: what tells a producer that stalled from one that is idle.
+   * Counted beneath every middleware, so a caller's own deadline does not hide a send that
+   * never came back.
+   */
+  pending(): PendingSends;
   close(): Promise<void>;
+}
+
+export interface PendingSends {
+  sends: number;
+  /** Milliseconds the oldest unsettled send has waited; 0 when there is none. */
+  oldestMs: number;
 }
 
 export interface TopicSpec {

@@ -2,6 +2,7 @@
 // node:assert so the same source runs under `bun test` (platformatic) and, bundled, under
 // `node --test` (confluent, whose addon does not load on Bun).
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import {
@@ -159,6 +160,43 @@ export function conformance(adapter: AdapterName): void {
         assert.equal(match.partition, report.partition);
         assert.equal(match.offset, report.offset);
         assert.equal(text(match.value), `value-${i}`);
+      }
+    });
+
+    it("counts a send as pending until the broker answers, beneath a caller's deadline", {
+      timeout: TEST_TIMEOUT_MS,
+    }, async () => {
+      const t = await topic("pending");
+      // Its own client: the middleware gives up on every send at once, as a caller's deadline
+      // does; the send itself goes on and must still count as pending until it is answered.
+      const impatient = await createKafka({
+        brokers: BROKERS,
+        clientId: `conformance-${run}-pending`,
+        adapter,
+        logger: quietLogger,
+      });
+      try {
+        impatient.use({
+          produce: [
+            (messages, next) => {
+              next(messages).catch(() => {});
+              return Promise.reject(new Error("caller deadline"));
+            },
+          ],
+        });
+        const p = await impatient.producer();
+        await p.connect([t]);
+        assert.deepEqual(p.pending(), { sends: 0, oldestMs: 0 });
+        const sending = p.send([{ topic: t, key: "k", value: "v" }]);
+        assert.equal(p.pending().sends, 1);
+        await assert.rejects(sending, /caller deadline/);
+        assert.equal(p.pending().sends, 1, "still unanswered right after the caller gave up");
+        await waitFor("the send to settle", () => (p.pending().sends === 0 ? true : undefined));
+        assert.deepEqual(p.pending(), { sends: 0, oldestMs: 0 });
+        const [message] = await drain(t, 1);
+        assert.equal(text(message?.value ?? null), "v");
+      } finally {
+        await impatient.close();
       }
     });
 
@@ -698,6 +736,74 @@ export function conformance(adapter: AdapterName): void {
           `${style} applied every message`,
         );
       }
+    });
+
+    it("keeps consuming when the broker goes away while the group makes it rejoin", {
+      timeout: 240_000,
+    }, async () => {
+      // A member is told to rejoin (a newcomer arrived) while another member is frozen, so the
+      // coordinator holds the rejoin until the frozen member's session expires; the broker is
+      // stopped in that window and the rejoin fails. @platformatic/kafka 2.12.1 reports that
+      // as an 'error' event on its consumer, and an EventEmitter 'error' nobody listens to is
+      // thrown: a totalizer replica died of it when a cluster's coordinator was killed.
+      const t = await topic("rejoin");
+      const groupId = `${t}.group`;
+      const applied = new Set<string>();
+      const member = consume({
+        groupId,
+        topics: [t],
+        eachMessage: (message) => {
+          applied.add(text(message.value) ?? "");
+        },
+      });
+      await member.ready;
+      await producer.send([{ topic: t, key: "k", value: "before" }]);
+      await waitFor("the message sent before", () => (applied.has("before") ? true : undefined));
+      const kcat = (sessionMs: number) =>
+        spawn(
+          "kcat",
+          [
+            "-b",
+            BROKERS.join(","),
+            "-q",
+            "-G",
+            groupId,
+            "-X",
+            `session.timeout.ms=${sessionMs}`,
+            t,
+          ],
+          { stdio: "ignore" },
+        );
+      const others = [kcat(30_000)];
+      try {
+        await waitFor("a second member in the group", async () =>
+          (await admin.groupMembers(groupId)) === 2 && member.status().assignment.length > 0
+            ? true
+            : undefined,
+        );
+        // Let the rebalance that admitted it finish before freezing it.
+        await new Promise((resolve) => setTimeout(resolve, 3_000));
+        others[0]?.kill("SIGSTOP");
+        others.push(kcat(6_000));
+        // Once the newcomer is in, the member's next heartbeat (every 2 s) answers
+        // REBALANCE_IN_PROGRESS and it rejoins; that rejoin waits for the frozen member.
+        await waitFor("the newcomer in the group", async () =>
+          (await admin.groupMembers(groupId)) === 3 ? true : undefined,
+        );
+        await new Promise((resolve) => setTimeout(resolve, 4_000));
+        await stopBroker();
+      } finally {
+        for (const other of others) other.kill("SIGKILL");
+      }
+      await new Promise((resolve) => setTimeout(resolve, 3_000));
+      await startBroker();
+      await producer.send([{ topic: t, key: "k", value: "after" }]);
+      await waitFor(
+        "the message sent after the broker came back",
+        () => (applied.has("after") ? true : undefined),
+        150_000,
+      );
+      assert.equal(member.status().state, "running");
     });
   });
 }

@@ -68,7 +68,10 @@ export function consuming(
 }
 
 export interface ProducerWarmUp {
-  /** Not ready until the producer is connected to the topics' leaders. */
+  /**
+   * Not ready until the producer is connected to the topics' leaders, nor while a send has
+   * waited longer than `stallMs` for the broker's answer (a broker away, or a stalled client).
+   */
   readiness: ReadinessCheck;
   /** Resolves once connected (never rejects; it retries until stopped). */
   connected: Promise<void>;
@@ -87,9 +90,13 @@ export interface ProducerWarmUp {
  * start that one sample was the delivery p99 the latency alerts page on.
  */
 export function warmUpProducer(
-  producer: Pick<Producer, "connect">,
+  producer: Pick<Producer, "connect" | "pending">,
   topics: string[],
-  { logger, retryMs = 1_000 }: { logger: Logger; retryMs?: number },
+  {
+    logger,
+    retryMs = 1_000,
+    stallMs = 10_000,
+  }: { logger: Logger; retryMs?: number; stallMs?: number },
 ): ProducerWarmUp {
   let done = false;
   let stopped = false;
@@ -112,6 +119,14 @@ export function warmUpProducer(
   return {
     readiness: async () => {
       if (!done) throw new Error(`producer not connected yet${lastError ? `: ${lastError}` : ""}`);
+      // Sends time out for their callers long before this; one still unsettled this long
+      // means nothing gets through, whatever the connection looks like.
+      const { sends, oldestMs } = producer.pending();
+      if (oldestMs > stallMs) {
+        throw new Error(
+          `producer: ${sends} send(s) unacknowledged, the oldest for ${(oldestMs / 1000).toFixed(0)} s`,
+        );
+      }
     },
     connected,
     async settle(ms = 5_000) {

@@ -1,9 +1,10 @@
 // The consumer readiness check over the statuses lib/kafka reports (plain values: the check
 // is a function of the status and of the group's size, so no broker is needed here; the real
 // broker outages are in lib/kafka's conformance suite and test/e2e/faults.test.ts).
-import { expect, test } from "bun:test";
-import type { ConsumerStatus } from "@obs/kafka";
-import { consuming } from "../src/readiness.ts";
+import { describe, expect, test } from "bun:test";
+import type { ConsumerStatus, PendingSends } from "@obs/kafka";
+import { createLogger } from "@obs/otel";
+import { consuming, warmUpProducer } from "../src/readiness.ts";
 
 const now = Date.now();
 const base: ConsumerStatus = {
@@ -47,4 +48,47 @@ test("no partitions for longer than the grace period, in a group that should giv
   await expect(check({ assignment: [], unassignedSince: now - 2_000 })).resolves.toBeUndefined();
   // More members than partitions: someone has to stand by.
   await expect(check(empty, { members: 4, partitions: 3 })).resolves.toBeUndefined();
+});
+
+describe("producer readiness", () => {
+  const logger = createLogger({ service: "readiness-test", level: "silent" });
+  const producer = (pending: PendingSends, connect = async () => {}) => ({
+    connect,
+    pending: () => pending,
+  });
+
+  test("not ready until connected, with the reason", async () => {
+    const warm = warmUpProducer(
+      producer({ sends: 0, oldestMs: 0 }, async () => {
+        throw new Error("no broker answered");
+      }),
+      ["t"],
+      { logger, retryMs: 60_000 },
+    );
+    await Bun.sleep(0);
+    await expect(warm.readiness()).rejects.toThrow(/not connected yet: Error: no broker answered/);
+    warm.stop();
+  });
+
+  test("ready while sends are answered quickly, or none waits", async () => {
+    for (const pending of [
+      { sends: 0, oldestMs: 0 },
+      { sends: 40, oldestMs: 9_000 },
+    ]) {
+      const warm = warmUpProducer(producer(pending), ["t"], { logger, stallMs: 10_000 });
+      await warm.connected;
+      await expect(warm.readiness()).resolves.toBeUndefined();
+    }
+  });
+
+  test("not ready while a send has waited longer than stallMs, and says how long", async () => {
+    const warm = warmUpProducer(producer({ sends: 3, oldestMs: 42_000 }), ["t"], {
+      logger,
+      stallMs: 10_000,
+    });
+    await warm.connected;
+    await expect(warm.readiness()).rejects.toThrow(
+      "producer: 3 send(s) unacknowledged, the oldest for 42 s",
+    );
+  });
 });

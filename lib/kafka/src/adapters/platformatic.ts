@@ -199,17 +199,22 @@ function consumer(
     void pending.finally(() => commits.delete(pending));
   }
 
-  loop().then(
-    () => done.resolve(),
-    (error: unknown) => {
-      ready.reject(error);
-      if (closing) done.resolve();
-      else {
-        done.reject(error);
-        void shutdown();
-      }
-    },
-  );
+  /** This client is finished: the port replaces it (or it was closed, and nothing is owed). */
+  function failed(error: unknown): void {
+    ready.reject(error);
+    if (closing) done.resolve();
+    else {
+      done.reject(error);
+      void shutdown();
+    }
+  }
+
+  // The library emits 'error' on the consumer itself when the rejoin a heartbeat asked for
+  // fails (the coordinator went away mid-rebalance): the member has then left its group and
+  // no more heartbeats follow. An 'error' event nobody listens to is thrown by EventEmitter,
+  // which killed the process; here it ends this client like any other failure.
+  client.on("error", failed);
+  loop().then(() => done.resolve(), failed);
   ready.promise.catch(() => {});
 
   async function shutdown(): Promise<void> {
