@@ -9,11 +9,12 @@ import { databaseUrlFor } from "../lib/db/src/index.ts";
 import { ensureConfluentBuild } from "../lib/kafka/scripts/build-confluent.ts";
 import { loadLibrdkafka } from "../lib/kafka/src/librdkafka/library.ts";
 import { APPS } from "../lib/service/src/apps.ts";
-import { type AppProcess, startApp, stopApps } from "./app-process.ts";
+import { startApp, stopApps } from "./app-process.ts";
 import { DevArgsError, parseDevArgs } from "./dev-args.ts";
 import { migrateAll } from "./migrate.ts";
 import { type AppInstance, instanceEnv, planInstances } from "./replicas.ts";
 import { removeScrapeTargets, writeScrapeTargets } from "./scrape-targets.ts";
+import { type Supervised, supervise } from "./supervise.ts";
 
 const repo = join(import.meta.dir, "..");
 const { apps, replicas } = (() => {
@@ -40,7 +41,7 @@ function appEnv(instance: AppInstance): Record<string, string> {
 }
 
 let startedInfra: Awaited<ReturnType<typeof up>> = [];
-let running: AppProcess[] = [];
+let running: Supervised[] = [];
 let stopping: Promise<never> | undefined;
 
 /**
@@ -51,7 +52,8 @@ let stopping: Promise<never> | undefined;
 function stopAll(code: number): Promise<never> {
   stopping ??= (async () => {
     console.log("\ndev: stopping apps");
-    await stopApps(running);
+    for (const app of running) app.release();
+    await stopApps(running.map((app) => app.current()));
     removeScrapeTargets();
     if (startedInfra.length > 0) {
       console.log(`dev: stopping infrastructure this run started (${startedInfra.join(", ")})`);
@@ -89,13 +91,16 @@ try {
 }
 
 const width = 2 + Math.max(...instances.map((i) => i.label.length));
+// An app that dies is started again (with backoff), as its Deployment would be.
 running = instances.map((instance) =>
-  startApp(instance.app, {
-    cwd: repo,
-    env: appEnv(instance),
-    label: instance.label,
-    width,
-  }),
+  supervise(() =>
+    startApp(instance.app, {
+      cwd: repo,
+      env: appEnv(instance),
+      label: instance.label,
+      width,
+    }),
+  ),
 );
 writeScrapeTargets(instances);
 

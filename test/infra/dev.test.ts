@@ -1,4 +1,5 @@
-// `bun run dev` then Ctrl-C leaves no process and no port behind. The run gets infrastructure
+// `bun run dev` then Ctrl-C leaves no process and no port behind; an app killed in between is
+// started again. The run gets infrastructure
 // of its own (other ports, another state dir), so it starts — and must stop — every piece.
 import { afterAll, expect, test } from "bun:test";
 import { spawn } from "node:child_process";
@@ -153,6 +154,26 @@ test("bun run dev starts infrastructure and all six apps; Ctrl-C stops every one
       expect(line).toMatch(/ 1$/);
     }
     expect(output).toMatch(/"adapter":"librdkafka"/);
+
+    // An app that crashes is started again, as its Deployment would be.
+    const [victim] = pidsListeningOn(APPS.totalizer.httpPort);
+    process.kill(victim as number, "SIGKILL");
+    const restarted = await eventually(
+      "the totalizer started again after its SIGKILL",
+      async () => {
+        const [pid] = pidsListeningOn(APPS.totalizer.httpPort);
+        if (pid === undefined || pid === victim) return undefined;
+        const healthy = await fetch(`http://127.0.0.1:${APPS.totalizer.httpPort}/healthz`).then(
+          (r) => r.ok,
+          () => false,
+        );
+        return healthy ? pid : undefined;
+      },
+      60_000,
+      250,
+    );
+    expect(output).toContain("dev: totalizer exited (SIGKILL); restarting in 1 s");
+    appPids.push(restarted);
 
     process.kill(-(dev.pid as number), "SIGINT");
     expect(await exited).toBe(0);

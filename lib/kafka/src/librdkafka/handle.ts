@@ -20,6 +20,8 @@ import type { Librdkafka } from "./library.ts";
 const PIPE_FLAGS = 0o4000 | 0o2000000;
 /** Events handled per turn of the event loop before yielding to other work. */
 const EVENTS_PER_TURN = 256;
+/** How often the queue is polled if the wake-up pipe ever stops: slower, never stalled. */
+const FALLBACK_POLL_MS = 5;
 
 export interface HandleEvents {
   delivery(report: Delivery): void;
@@ -51,6 +53,7 @@ export class Handle {
   readonly #reader: ReadableStreamDefaultReader<Uint8Array>;
   #draining = false;
   #destroyed = false;
+  #fallback: ReturnType<typeof setInterval> | undefined;
 
   constructor(lib: Librdkafka, properties: Record<string, string>, events: HandleEvents) {
     this.#lib = lib;
@@ -150,6 +153,7 @@ export class Handle {
   async destroy(): Promise<void> {
     if (this.#destroyed) return;
     this.#destroyed = true;
+    clearInterval(this.#fallback);
     await this.#reader.cancel().catch(() => {});
     const { rd, libc } = this.#lib;
     this.#drain(Number.POSITIVE_INFINITY);
@@ -164,15 +168,21 @@ export class Handle {
 
   async #watch(): Promise<void> {
     this.#drain(EVENTS_PER_TURN);
+    let why = "ended";
     try {
       for (;;) {
         const { done } = await this.#reader.read();
-        if (done || this.#destroyed) return;
+        if (this.#destroyed) return;
+        if (done) break;
         this.#drain(EVENTS_PER_TURN);
       }
     } catch (error) {
-      if (!this.#destroyed) this.#events.error(-1, `wake-up pipe failed: ${String(error)}`, false);
+      why = `failed: ${String(error)}`;
     }
+    if (this.#destroyed) return;
+    // Without wake-ups no report would ever be read again and every send would hang: poll.
+    this.#events.error(-1, `wake-up pipe ${why}; polling every ${FALLBACK_POLL_MS} ms`, false);
+    this.#fallback = setInterval(() => this.#drain(EVENTS_PER_TURN), FALLBACK_POLL_MS);
   }
 
   /**
