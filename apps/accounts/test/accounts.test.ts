@@ -278,7 +278,7 @@ test("/readyz checks PostgreSQL and Kafka; /metrics shows HTTP, RPC and outbox m
   expect(ready.status).toBe(200);
   expect(await ready.json()).toEqual({
     status: "ready",
-    checks: { postgres: "ok", kafka: "ok", producer: "ok" },
+    checks: { postgres: "ok", outbox: "ok" },
   });
   const text = await (await http("/metrics")).text();
   expect(text).toContain('http_server_request_duration_seconds_count{http_request_method="POST"');

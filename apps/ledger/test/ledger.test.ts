@@ -533,7 +533,7 @@ describe("outbox", () => {
     expect(ready.status).toBe(200);
     expect(await ready.json()).toEqual({
       status: "ready",
-      checks: { postgres: "ok", kafka: "ok", producer: "ok" },
+      checks: { postgres: "ok", outbox: "ok" },
     });
   }, 30_000);
 });

@@ -40,8 +40,11 @@ export interface AppContext {
   resources: Resources;
   /** The start option, else DATABASE_URL, else the app's database in the local cluster. */
   databaseUrl: string;
-  /** Adds a named /readyz check. */
-  ready(name: string, check: ReadinessCheck): void;
+  /**
+   * Adds a named /readyz check: one the app's requests need, or with `background` one for work
+   * beside them (reported as `degraded`, never 503; see Readiness).
+   */
+  ready(name: string, check: ReadinessCheck, options?: { background?: boolean }): void;
   /**
    * Owns the app's database store (closed with the app) and checks it in /readyz (`postgres`),
    * each check bounded by `timeoutMs` (default 3 s).

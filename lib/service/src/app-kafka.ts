@@ -31,6 +31,8 @@ function topicCreator(
   // otherwise for one topic.
   const replication = replicationSpec(replicationFactor);
   const names = new Set<string>();
+  /** Topics the app's requests or consumers need; the rest are its outbox's (background). */
+  const serving = new Set<string>();
   const declared: TopicSpec[] = [];
   let timer: ReturnType<typeof setTimeout> | undefined;
   let stopped = false;
@@ -38,7 +40,6 @@ function topicCreator(
     stopped = true;
     clearTimeout(timer);
   });
-  ready("kafka", async () => topicsExist(admin, [...names])());
 
   async function attempt(): Promise<void> {
     try {
@@ -56,8 +57,17 @@ function topicCreator(
       if (!stopped) timer = setTimeout(attempt, TOPIC_RETRY_MS);
     }
   }
-  return async (topics: string[], options: Omit<TopicSpec, "topic"> = {}) => {
+  return async (
+    topics: string[],
+    options: Omit<TopicSpec, "topic"> = {},
+    { background = false } = {},
+  ) => {
     for (const topic of topics) {
+      if (!background) {
+        // Checked once the app has a topic its requests or consumers need.
+        if (serving.size === 0) ready("kafka", () => topicsExist(admin, [...serving])());
+        serving.add(topic);
+      }
       if (names.has(topic)) continue;
       names.add(topic);
       const config = { ...replication.config, ...options.config };
@@ -98,7 +108,7 @@ export async function appKafka(ctx: AppContext): Promise<AppKafka> {
     kafka,
     admin,
     telemetry: hooks,
-    topics,
+    topics: (names, options) => topics(names, options),
     consumer(options) {
       const { lag, ...consumerOptions } = options;
       const consumer = resources.own(
@@ -111,24 +121,40 @@ export async function appKafka(ctx: AppContext): Promise<AppKafka> {
       return consumer;
     },
     watchLag,
-    producer,
+    async producer(topics) {
+      const { producer, warm } = await connectedProducer(topics);
+      ctx.ready("producer", warm.readiness);
+      return producer;
+    },
     async outbox({ topic, partitions, sql, table, relay }) {
-      await topics([topic, dlqTopic(topic)], { partitions });
-      const options = { sql, table, producer: await producer([topic]), telemetry, ...relay };
+      const outboxTopics = [topic, dlqTopic(topic)];
+      await topics(outboxTopics, { partitions }, { background: true });
+      const { producer, warm } = await connectedProducer([topic]);
+      // Writes go to the outbox table whatever Kafka does: a relay that cannot publish is
+      // reported (and alerted on by the outbox's age), the instance stays in service.
+      ctx.ready(
+        "outbox",
+        async () => {
+          await topicsExist(admin, outboxTopics)();
+          await warm.readiness();
+        },
+        { background: true },
+      );
+      const options = { sql, table, producer, telemetry, ...relay };
       // Rows it does not get to stay pending for the next start, or for another instance.
       return resources.own("outbox relay", startOutboxRelay(options), (r) => r.stop());
     },
   };
 
-  async function producer(topics: string[]) {
+  /** A producer connecting in the background; its start waits a little for the connection. */
+  async function connectedProducer(topics: string[]) {
     const producer = await kafka.producer();
     const warm = resources.own(
       "producer warm-up",
       warmUpProducer(producer, topics, { logger }),
       (w) => w.stop(),
     );
-    ctx.ready("producer", warm.readiness);
     await warm.settle();
-    return producer;
+    return { producer, warm };
   }
 }

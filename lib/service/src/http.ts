@@ -1,4 +1,4 @@
-// Every app's HTTP port: /healthz (process up), /readyz (dependencies reachable), /metrics
+// Every app's HTTP port: /healthz (process up), /readyz (can take requests), /metrics
 // (Prometheus text), plus the app's own REST routes. Errors are JSON with a 4xx/5xx status.
 // Given the app's telemetry, every REST request gets a SERVER span and a duration sample.
 import type { Logger } from "@obs/otel";
@@ -9,13 +9,25 @@ import { type HttpTelemetry, httpTracing } from "./http-tracing.ts";
 
 export type ReadinessCheck = () => Promise<void>;
 
+/**
+ * What /readyz checks. `serving`: what the app's requests need; one failing is 503, and an
+ * orchestrator takes the instance out of its Service. `background`: work the app does beside
+ * its requests (an outbox relay publishing to Kafka); one failing is reported (`degraded`) but
+ * the answer stays 200, because the requests do not need it and taking every instance out of
+ * service for it would turn a broker outage into failed writes. Its alerts say the rest.
+ */
+export interface Readiness {
+  serving: Record<string, ReadinessCheck>;
+  background: Record<string, ReadinessCheck>;
+}
+
 export interface HttpServerOptions {
   port: number;
   host?: string;
   /** The exposition for the scraper's Accept header: content type and body. */
   metrics: (accept?: string) => Promise<{ contentType: string; body: string }>;
   /** Named checks for /readyz; each throws when its dependency is unreachable. */
-  readiness?: Record<string, ReadinessCheck>;
+  readiness?: Partial<Readiness>;
   /** The app's REST routes, mounted at the root. */
   routes?: Hono;
   /**
@@ -43,20 +55,26 @@ export function buildHttpApp(options: Omit<HttpServerOptions, "port" | "host">):
   app.use(bodyLimitGuard(options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES));
   app.get("/healthz", (c) => c.json({ status: "ok" }));
   app.get("/readyz", async (c) => {
-    const checks = Object.entries(options.readiness ?? {});
-    const results = await Promise.all(
-      checks.map(async ([name, check]) => {
-        try {
-          await check();
-          return [name, "ok"] as const;
-        } catch (error) {
-          return [name, (error as Error).message || "unreachable"] as const;
-        }
-      }),
-    );
-    const ready = results.every(([, result]) => result === "ok");
+    const run = (checks: Record<string, ReadinessCheck> = {}) =>
+      Promise.all(
+        Object.entries(checks).map(async ([name, check]) => {
+          try {
+            await check();
+            return [name, "ok"] as const;
+          } catch (error) {
+            return [name, (error as Error).message || "unreachable"] as const;
+          }
+        }),
+      );
+    const [serving, background] = await Promise.all([
+      run(options.readiness?.serving),
+      run(options.readiness?.background),
+    ]);
+    const ready = serving.every(([, result]) => result === "ok");
+    const whole = background.every(([, result]) => result === "ok");
+    const status = !ready ? "not ready" : whole ? "ready" : "degraded";
     return c.json(
-      { status: ready ? "ready" : "not ready", checks: Object.fromEntries(results) },
+      { status, checks: Object.fromEntries([...serving, ...background]) },
       ready ? 200 : 503,
     );
   });

@@ -6,7 +6,7 @@ import type { Telemetry } from "@obs/otel";
 import type { Hono } from "hono";
 import type { AppConfig } from "./config.ts";
 import { type GrpcServiceBinding, startGrpcServer } from "./grpc.ts";
-import { type ReadinessCheck, startHttpServer } from "./http.ts";
+import { type Readiness, startHttpServer } from "./http.ts";
 
 export interface AppServersOptions {
   config: Pick<AppConfig, "grpcPort" | "httpPort" | "host"> &
@@ -18,7 +18,7 @@ export interface AppServersOptions {
   packageDefinition: PackageDefinition;
   service: GrpcServiceBinding;
   routes: Hono;
-  readiness?: Record<string, ReadinessCheck>;
+  readiness?: Partial<Readiness>;
 }
 
 export interface AppServers {

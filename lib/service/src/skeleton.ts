@@ -15,7 +15,7 @@ import type {
 } from "./app-definition.ts";
 import { appKafka } from "./app-kafka.ts";
 import { bootApp } from "./boot.ts";
-import type { ReadinessCheck } from "./http.ts";
+import type { Readiness } from "./http.ts";
 import { onShutdown } from "./lifecycle.ts";
 import { answers } from "./readiness.ts";
 import { createResources } from "./resources.ts";
@@ -46,7 +46,7 @@ export async function startApp<Options, Handle>(
   const { config, telemetry } = options;
   const { logger } = telemetry;
   const resources = createResources(logger);
-  const readiness: Record<string, ReadinessCheck> = {};
+  const readiness: Readiness = { serving: {}, background: {} };
   let kafka: Promise<AppKafka> | undefined;
   const ctx: AppContext = {
     name: definition.name,
@@ -55,9 +55,10 @@ export async function startApp<Options, Handle>(
     logger,
     resources,
     databaseUrl: options.databaseUrl ?? config.databaseUrl ?? databaseUrlFor(config.name),
-    ready(name, check) {
-      if (readiness[name]) throw new Error(`two readiness checks named ${name}`);
-      readiness[name] = check;
+    ready(name, check, { background = false } = {}) {
+      if (readiness.serving[name] || readiness.background[name])
+        throw new Error(`two readiness checks named ${name}`);
+      readiness[background ? "background" : "serving"][name] = check;
     },
     database(store) {
       resources.own("database", store, (s) => s.close());

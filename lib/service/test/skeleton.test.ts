@@ -7,6 +7,7 @@ import { startTelemetry } from "@obs/otel";
 import { Hono } from "hono";
 import { isListening } from "../../../infra/local/ports.ts";
 import { loadConfig } from "../src/config.ts";
+import { buildHttpApp } from "../src/http.ts";
 import { defineApp, startApp } from "../src/skeleton.ts";
 
 const telemetry = startTelemetry({
@@ -56,6 +57,33 @@ test("a running app serves its ports, readiness and routes; stop closes in rever
   expect(await isListening(running.grpcPort)).toBe(false);
   await running.stop();
   expect(closed).toHaveLength(3);
+});
+
+test("/readyz: a failing serving check is 503; a failing background check is 200, degraded", async () => {
+  const ok = async () => {};
+  const down = async () => {
+    throw new Error("broker away");
+  };
+  const answer = async (serving: Record<string, () => Promise<void>>, background = {}) => {
+    const app = buildHttpApp({
+      metrics: async () => ({ contentType: "text/plain", body: "" }),
+      readiness: { serving, background },
+    });
+    const response = await app.request("/readyz");
+    return { code: response.status, body: await response.json() };
+  };
+  expect(await answer({ postgres: ok }, { outbox: down })).toEqual({
+    code: 200,
+    body: { status: "degraded", checks: { postgres: "ok", outbox: "broker away" } },
+  });
+  expect(await answer({ postgres: down }, { outbox: ok })).toEqual({
+    code: 503,
+    body: { status: "not ready", checks: { postgres: "broker away", outbox: "ok" } },
+  });
+  expect(await answer({ postgres: ok }, { outbox: ok })).toEqual({
+    code: 200,
+    body: { status: "ready", checks: { postgres: "ok", outbox: "ok" } },
+  });
 });
 
 test("a build that fails releases what it had acquired, and the error reaches the caller", async () => {
