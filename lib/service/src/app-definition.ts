@@ -116,6 +116,7 @@ export interface AppKafka {
   /**
    * Publishes the app's outbox to `topic`: creates it and its DLQ (with `partitions`, so the
    * consumers do not get the broker's default), connects a producer, and starts the relay.
+   * Its state is the background /readyz check `outbox`: degraded, never 503 (see Readiness).
    */
   outbox(options: OutboxOptions): Promise<OutboxRelay>;
 }
