@@ -33,7 +33,7 @@ import { ensureInfra, eventually } from "../support/infra.ts";
 import { busiestLeader, partitionsOf, quorum, testCluster } from "../support/kafka-cluster.ts";
 import { metricsText, sumOf } from "../support/metrics.ts";
 import { type Databases, openAccount, systemDatabases } from "../support/system.ts";
-import { type Answer, startTraffic, type Traffic } from "../support/traffic.ts";
+import { type Answer, haltAllTraffic, startTraffic, type Traffic } from "../support/traffic.ts";
 
 const BASE_PORT = Number(process.env.KAFKA_CLUSTER_FAULTS_TEST_PORT || 29392);
 const cluster = testCluster(BASE_PORT, "cluster-faults");
@@ -300,12 +300,7 @@ function clientLine(traffic: Traffic, from: number): string {
   );
 }
 
-/** Load a test started; halted after each test, so a test that timed out stops its load. */
-const loads: Traffic[] = [];
-
-afterEach(() => {
-  for (const traffic of loads.splice(0)) traffic.halt();
-});
+afterEach(haltAllTraffic);
 
 function startLoad(): Traffic {
   const traffic = startTraffic(
@@ -313,7 +308,6 @@ function startLoad(): Traffic {
     { ...LOAD, accounts: system.accounts },
   );
   system.records.push(traffic.record);
-  loads.push(traffic);
   return traffic;
 }
 

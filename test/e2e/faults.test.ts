@@ -24,7 +24,7 @@ import {
 } from "../support/faults.ts";
 import { ensureInfra, eventually } from "../support/infra.ts";
 import { openAccount, systemDatabases } from "../support/system.ts";
-import { mergeRecords, startTraffic, type Traffic } from "../support/traffic.ts";
+import { haltAllTraffic, mergeRecords, startTraffic, type Traffic } from "../support/traffic.ts";
 
 const LOAD = { addsPerSecond: 25, transfersPerSecond: 25 };
 
@@ -33,13 +33,9 @@ let kafka: Kafka;
 /** Set up in beforeAll: the apps, the clients' records, the baseline. */
 let system: FaultSystem;
 const report: string[] = [];
-/** Load a test started; halted after each test, so a test that timed out stops its load. */
-const loads: Traffic[] = [];
-
 function load(): Traffic {
   const traffic = startTraffic(apps, { ...LOAD, accounts: system.accounts });
   system.records.push(traffic.record);
-  loads.push(traffic);
   return traffic;
 }
 
@@ -72,9 +68,7 @@ beforeAll(async () => {
   system = { ...partial, baseline: await takeBaseline(partial) };
 }, 600_000);
 
-afterEach(() => {
-  for (const traffic of loads.splice(0)) traffic.halt();
-});
+afterEach(haltAllTraffic);
 
 afterAll(async () => {
   for (const line of report) console.log(`# ${line}`);

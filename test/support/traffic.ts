@@ -118,6 +118,17 @@ export interface Traffic {
   halt(): void;
 }
 
+/** Every load started and not halted yet, for haltAllTraffic(). */
+const live = new Set<Traffic>();
+
+/**
+ * Halts every load still running: an `afterEach` of the files that start load, so a test that
+ * failed or timed out (bun goes on to the next test, its body still running) leaks none.
+ */
+export function haltAllTraffic(): void {
+  for (const traffic of live) traffic.halt();
+}
+
 const hex = (bytes: number) => randomBytes(bytes).toString("hex");
 const pick = <T>(items: T[]): T => items[Math.floor(Math.random() * items.length)] as T;
 
@@ -242,7 +253,7 @@ export function startTraffic(apps: TrafficApps, options: TrafficOptions): Traffi
   ];
   let halted = false;
 
-  return {
+  const traffic: Traffic = {
     record,
     async probe(timeoutMs = 120_000) {
       const deadline = Date.now() + timeoutMs;
@@ -277,10 +288,13 @@ export function startTraffic(apps: TrafficApps, options: TrafficOptions): Traffi
       await Promise.all([...inFlight.adds, ...inFlight.transfers]);
     },
     halt() {
+      live.delete(traffic);
       halted = true;
       stopping = true;
       giveUpAt = 0;
       for (const timer of timers) clearInterval(timer);
     },
   };
+  live.add(traffic);
+  return traffic;
 }

@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { after, before, describe, it } from "node:test";
+import { setTimeout as pause } from "node:timers/promises";
 import {
   type AdapterName,
   type Admin,
@@ -48,7 +49,7 @@ async function waitFor<T>(
     } catch (error) {
       last = error;
     }
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await pause(200);
   }
   throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ""}`);
 }
@@ -482,7 +483,6 @@ export function conformance(adapter: AdapterName): void {
       // being handled. Both handler styles, each in its own group, read every message; a short
       // await in the handlers keeps the "still being handled" window open.
       const t = await topic("bursts");
-      const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
       const styles = ["eachMessage", "eachBatch"] as const;
       const seen = { eachMessage: new Set<string>(), eachBatch: new Set<string>() };
       const groupOf = (style: (typeof styles)[number]) => `${t}.${style}`;
@@ -649,7 +649,6 @@ export function conformance(adapter: AdapterName): void {
       // apply every acknowledged message — exactly once in effect, deduplicated by value as the
       // apps do by event id — and be running again, without anyone restarting them.
       const t = await topic("outage");
-      const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
       const styles = ["eachMessage", "eachBatch"] as const;
       const applied = { eachMessage: new Set<string>(), eachBatch: new Set<string>() };
       const groupOf = (style: (typeof styles)[number]) => `${t}.${style}`;
@@ -782,7 +781,7 @@ export function conformance(adapter: AdapterName): void {
             : undefined,
         );
         // Let the rebalance that admitted it finish before freezing it.
-        await new Promise((resolve) => setTimeout(resolve, 3_000));
+        await pause(3_000);
         others[0]?.kill("SIGSTOP");
         others.push(kcat(6_000));
         // Once the newcomer is in, the member's next heartbeat (every 2 s) answers
@@ -790,12 +789,12 @@ export function conformance(adapter: AdapterName): void {
         await waitFor("the newcomer in the group", async () =>
           (await admin.groupMembers(groupId)) === 3 ? true : undefined,
         );
-        await new Promise((resolve) => setTimeout(resolve, 4_000));
+        await pause(4_000);
         await stopBroker();
       } finally {
         for (const other of others) other.kill("SIGKILL");
       }
-      await new Promise((resolve) => setTimeout(resolve, 3_000));
+      await pause(3_000);
       await startBroker();
       await producer.send([{ topic: t, key: "k", value: "after" }]);
       await waitFor(

@@ -1,6 +1,7 @@
-// The consumer readiness check over the statuses lib/kafka reports (plain values: the check
-// is a function of the status and of the group's size, so no broker is needed here; the real
-// broker outages are in lib/kafka's conformance suite and test/e2e/faults.test.ts).
+// The consumer and producer readiness checks over what lib/kafka reports (plain values: each
+// check is a function of the status, the group's size or the pending sends, so no broker is
+// needed here; the real broker outages are in lib/kafka's conformance suite and
+// test/e2e/faults.test.ts).
 import { describe, expect, test } from "bun:test";
 import type { ConsumerStatus, PendingSends } from "@obs/kafka";
 import { createLogger } from "@obs/otel";
